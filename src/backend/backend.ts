@@ -1,0 +1,194 @@
+/**
+ * The backend contract: a small set of primitive kernels over flat float32 storages. Tensors, autograd and
+ * everything above are written once against this interface; a new device implements only these primitives.
+ *
+ * Conventions: all storages hold float32 (integer indices are stored as exact float32 values); shapes are
+ * row-major and contiguous unless a kernel takes explicit strides; every kernel writes all of `out`, so `alloc`
+ * may return uninitialised memory.
+ */
+
+/** An opaque device buffer of `size` float32 elements. */
+export interface Storage {
+  readonly size: number;
+}
+
+/** Elementwise functions of one input. */
+export type UnaryOp =
+  | "neg"
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "abs"
+  | "relu"
+  | "sigmoid"
+  | "tanh"
+  | "gelu"
+  | "geluTanh"
+  | "quickGelu"
+  | "softplus"
+  | "sign"
+  | "square"
+  | "recip"
+  | "rsqrt";
+
+/** Unary functions whose derivative has a dedicated kernel: out = gy * f'(x). */
+export type UnaryGradOp =
+  | "exp"
+  | "log"
+  | "sqrt"
+  | "abs"
+  | "relu"
+  | "sigmoid"
+  | "tanh"
+  | "gelu"
+  | "geluTanh"
+  | "quickGelu"
+  | "softplus";
+
+/** Elementwise functions of one input and scalar parameters a, b. */
+export type ScalarOp =
+  | "addS" // x + a
+  | "mulS" // x * a
+  | "affine" // x * a + b
+  | "powS" // x ** a
+  | "rsubS" // a - x
+  | "clamp" // min(max(x, a), b)
+  | "clampGrad" // 1 where a <= x <= b else 0
+  | "leakyRelu" // x > 0 ? x : a * x
+  | "leakyReluGrad" // x > 0 ? 1 : a
+  | "gtS" // x > a ? 1 : 0
+  | "ltS"; // x < a ? 1 : 0
+
+/** Elementwise functions of two broadcast inputs. */
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "gt" | "lt" | "eq";
+
+/** Reductions over the middle axis of a [outer, r, inner] view. */
+export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";
+
+/** A batched GEMM: C[b] = alpha * op(A[b]) op(B[b]) + beta * C[b], all row-major. */
+export interface MatmulArgs {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** Element offsets between consecutive batch items (0 broadcasts one matrix to all items). */
+  strideA: number;
+  strideB: number;
+  strideC: number;
+  alpha?: number;
+  beta?: number;
+}
+
+/** Geometry of a 2-D convolution/pooling window over [N, C, H, W] inputs. */
+export interface Conv2dGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  dilationH: number;
+  dilationW: number;
+  outH: number;
+  outW: number;
+}
+
+/** Hyperparameters of one fused AdamW update. */
+export interface AdamWArgs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** 1-based step count for bias correction. */
+  step: number;
+}
+
+/** The primitives every backend implements. */
+export interface Backend {
+  readonly name: string;
+
+  // Memory
+  alloc(size: number): Storage;
+  free(s: Storage): void;
+  fromHost(values: Float32Array): Storage;
+  /** A host copy of the storage. */
+  read(s: Storage): Promise<Float32Array>;
+  /** A host copy, blocking (used by the CPU path and by small scalars). */
+  readSync(s: Storage): Float32Array;
+  /** Overwrites [offset, offset + values.length) with host values. */
+  write(s: Storage, values: Float32Array, offset?: number): void;
+  fill(out: Storage, value: number, offset?: number, count?: number): void;
+
+  // Elementwise
+  unary(op: UnaryOp, x: Storage, out: Storage): void;
+  unaryGrad(op: UnaryGradOp, x: Storage, gy: Storage, out: Storage): void;
+  scalar(op: ScalarOp, x: Storage, out: Storage, a: number, b?: number): void;
+  /** out[i] = a[.] op b[.] with broadcasting expressed as element strides of a and b over `shape` (0 = broadcast). */
+  binary(
+    op: BinaryOp,
+    a: Storage,
+    aStrides: number[],
+    b: Storage,
+    bStrides: number[],
+    out: Storage,
+    shape: number[],
+  ): void;
+  /** out = cond != 0 ? a : b, all three the size of out. */
+  where(cond: Storage, a: Storage, b: Storage, out: Storage): void;
+
+  // Reductions and data movement
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void;
+  /** Strided copy of `shape` elements from src to dst (permute, slice, pad, concat, expand). */
+  copyStrided(
+    src: Storage,
+    srcOffset: number,
+    srcStrides: number[],
+    dst: Storage,
+    dstOffset: number,
+    dstStrides: number[],
+    shape: number[],
+  ): void;
+  /** out[o, j, i] = x[o, idx[j], i] for x viewed as [outer, axisLen, inner]. */
+  gather(x: Storage, idx: Storage, out: Storage, outer: number, axisLen: number, inner: number, nIdx: number): void;
+  /** out[o, idx[j], i] += g[o, j, i] (out must be initialised). */
+  scatterAdd(
+    g: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    nIdx: number,
+  ): void;
+
+  // Linear algebra
+  matmul(a: Storage, b: Storage, out: Storage, args: MatmulArgs): void;
+
+  // Fused neural-network kernels (composable from the above, fused for speed)
+  /** Row-wise softmax (or log-softmax) over the last axis of [rows, cols]. */
+  softmax(x: Storage, out: Storage, rows: number, cols: number, log: boolean): void;
+  /** Gradient of softmax/logSoftmax given its output y and upstream gy. */
+  softmaxGrad(y: Storage, gy: Storage, out: Storage, rows: number, cols: number, log: boolean): void;
+  /** Row-wise normalisation: out = (x - mean) * rstd; writes mean and rstd per row. */
+  normalizeRows(x: Storage, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void;
+  /** Gradient of normalizeRows w.r.t. x given xhat (its output), rstd and upstream g. */
+  normalizeRowsGrad(xhat: Storage, rstd: Storage, g: Storage, out: Storage, rows: number, cols: number): void;
+  im2col(x: Storage, cols: Storage, g: Conv2dGeometry): void;
+  /** Accumulates columns back into an image (out must be zero-filled first). */
+  col2im(cols: Storage, out: Storage, g: Conv2dGeometry): void;
+  /** Max pooling: writes the max and, in `argmax`, the flat input index of each output. */
+  maxPool2d(x: Storage, out: Storage, argmax: Storage, g: Conv2dGeometry): void;
+
+  // Optimisation
+  adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void;
+
+  /** Waits for queued device work (no-op on the CPU). */
+  sync(): void;
+}

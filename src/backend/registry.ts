@@ -1,0 +1,63 @@
+/**
+ * The active backend. `setBackend("auto")` picks CUDA when a GPU and its libraries load, else the CPU.
+ * Backends register a factory here so this module never imports a device's code eagerly.
+ */
+import type { Backend } from "./backend.ts";
+import { CpuBackend } from "./cpu/cpu_backend.ts";
+
+/** Names accepted by setBackend. */
+export type BackendName = "cpu" | "cuda" | "auto";
+
+type Factory = () => Backend;
+const factories = new Map<string, Factory>();
+const instances = new Map<string, Backend>();
+let current: Backend | null = null;
+
+/** Registers a backend factory under a name (called by device modules when imported). */
+export function registerBackend(name: string, factory: Factory): void {
+  factories.set(name, factory);
+}
+
+registerBackend("cpu", () => new CpuBackend());
+
+function instance(name: string): Backend {
+  let b = instances.get(name);
+  if (!b) {
+    const f = factories.get(name);
+    if (!f) throw new Error(`unknown backend "${name}" (registered: ${[...factories.keys()].join(", ")})`);
+    b = f();
+    instances.set(name, b);
+  }
+  return b;
+}
+
+/**
+ * Selects the backend for new tensors. "auto" tries CUDA and falls back to the CPU with one line on stderr.
+ * Throws when "cuda" is asked for explicitly and cannot start.
+ */
+export function setBackend(name: BackendName): void {
+  if (name === "auto") {
+    if (factories.has("cuda")) {
+      try {
+        current = instance("cuda");
+        return;
+      } catch (e) {
+        console.error(`[mmssl] CUDA unavailable, using the CPU (${e instanceof Error ? e.message.split("\n")[0] : e})`);
+      }
+    }
+    current = instance("cpu");
+    return;
+  }
+  current = instance(name);
+}
+
+/** The name of the active backend ("cpu" unless set otherwise). */
+export function getBackend(): string {
+  return backend().name;
+}
+
+/** The active backend object. */
+export function backend(): Backend {
+  if (!current) current = instance("cpu");
+  return current;
+}

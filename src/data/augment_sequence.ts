@@ -1,0 +1,86 @@
+/**
+ * "drop+noise" augmentation for sequence [B, T, F] and vector [B, F] modalities (methods.md §0):
+ * per sample, with probability pDrop zero floor(U(0, maxDropFrac) * T) distinct time steps, then
+ * with probability pNoise add N(0, noiseStd²) to every element. For a vector, each feature is a
+ * "time step" (so drop zeroes single features).
+ *
+ * Given a list of modalities (one batch, same B), the two coins of a sample are shared by all its
+ * modalities, as torchvision's RandomApply over the modality list does; the dropped fraction and
+ * the dropped indices are drawn independently per modality (the official code's behaviour).
+ */
+import type { Philox } from "../random/philox.ts";
+import type { ModalityArray } from "./types.ts";
+
+/** Probabilities and sizes of the drop+noise augmentation (defaults are the papers'). */
+export interface DropNoiseOptions {
+  /** Probability a sample gets time steps dropped (default 0.5; 0 gives noise only). */
+  pDrop?: number;
+  /** Upper end of the uniform dropped fraction (default 0.8). */
+  maxDropFrac?: number;
+  /** Probability a sample gets Gaussian noise (default 0.5). */
+  pNoise?: number;
+  /** Standard deviation of the added noise (default 0.1). */
+  noiseStd?: number;
+}
+
+function steps(m: ModalityArray): [number, number, number] {
+  if (m.kind === "sequence" && m.shape.length === 3) return [m.shape[0], m.shape[1], m.shape[2]];
+  if (m.kind === "vector" && m.shape.length === 2) return [m.shape[0], m.shape[1], 1];
+  throw new Error(
+    `dropNoise: expects sequence [B, T, F] or vector [B, F] modalities, got ${m.kind} [${
+      m.shape.join(", ")
+    }]`,
+  );
+}
+
+/**
+ * Augment one batch of modalities; returns new arrays (inputs are not modified).
+ * All modalities must have the same batch size B.
+ */
+export function dropNoise(mods: ModalityArray[], rng: Philox, opts: DropNoiseOptions = {}): ModalityArray[] {
+  const pDrop = opts.pDrop ?? 0.5;
+  const maxFrac = opts.maxDropFrac ?? 0.8;
+  const pNoise = opts.pNoise ?? 0.5;
+  const std = opts.noiseStd ?? 0.1;
+  if (mods.length === 0) return [];
+  const dims = mods.map(steps);
+  const b = dims[0][0];
+  for (let i = 0; i < mods.length; i++) {
+    const [bi, t, f] = dims[i];
+    if (bi !== b) throw new Error(`dropNoise: modality ${i} has batch ${bi}, modality 0 has ${b}`);
+    if (t >= 1 << 21) throw new Error(`dropNoise: modality ${i} has ${t} time steps, more than 2^21`);
+    if (mods[i].data.length !== bi * t * f) {
+      throw new Error(`dropNoise: modality ${i} data length ${mods[i].data.length} != product of its shape`);
+    }
+  }
+  const dropCoin = rng.uniform(b);
+  const noiseCoin = rng.uniform(b);
+  const out: ModalityArray[] = [];
+  for (let i = 0; i < mods.length; i++) {
+    const [, t, f] = dims[i];
+    const data = mods[i].data.slice();
+    const row = t * f;
+    const keys = new Float64Array(t);
+    for (let s = 0; s < b; s++) {
+      if (dropCoin[s] < pDrop) {
+        const frac = rng.uniform(1)[0] * maxFrac;
+        const k = Math.floor(frac * t);
+        // A uniformly random k-subset: the k smallest of t random keys (ties broken by index).
+        const raw = rng.nextUint32(new Uint32Array(t));
+        for (let j = 0; j < t; j++) keys[j] = raw[j] * t + j;
+        const sorted = keys.slice().sort();
+        for (let r = 0; r < k; r++) {
+          const j = sorted[r] % t;
+          data.fill(0, s * row + j * f, s * row + (j + 1) * f);
+        }
+      }
+      if (noiseCoin[s] < pNoise) {
+        const z = rng.normal(row, 0, std);
+        const base = s * row;
+        for (let e = 0; e < row; e++) data[base + e] += z[e];
+      }
+    }
+    out.push({ kind: mods[i].kind, shape: mods[i].shape.slice(), data });
+  }
+  return out;
+}

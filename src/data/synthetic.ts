@@ -1,0 +1,224 @@
+/**
+ * `--dataset synthetic`: a cheap bimodal dataset with exactly the Trifeatures task structure
+ * (methods.md §4) but token-sequence modalities instead of images.
+ *
+ * Each sample has attributes shape (shared by a and b), texture_a, colour_a, texture_b, colour_b
+ * (10 values each). Modality m is a [T, F] token sequence: the m-specific pattern vectors of its
+ * shape, texture and colour sit at three distinct random positions, the other tokens are drawn
+ * from a bank of distractor patterns, and every element gets N(0, noise²).
+ * Tasks: redundancy = shape, uniqueness1 = texture_a, uniqueness2 = texture_b,
+ * synergy = 1 iff colour_b == perm[texture_a] (10 positive combos of 100).
+ * The SSL split is by default the paper's biased synergy training set (every pair is positive);
+ * the probe splits are unbiased.
+ *
+ * Randomness: Philox(seed) streams 0 = patterns, 1 = synergy permutation, 2 = ssl, 3 = probeTrain,
+ * 4 = probeTest, so split sizes do not change the other splits.
+ */
+import { Philox } from "../random/philox.ts";
+import type { MultimodalDataset, MultimodalSplit } from "./types.ts";
+
+/** Task names of the synthetic and Trifeatures datasets, in this order. */
+export const TRIFEATURES_TASKS: readonly string[] = ["redundancy", "uniqueness1", "uniqueness2", "synergy"];
+
+const N_VALUES = 10;
+
+/** Options of the synthetic dataset. */
+export interface SyntheticOptions {
+  seed?: number;
+  nSsl?: number;
+  nProbeTrain?: number;
+  nProbeTest?: number;
+  /** Tokens per sample (default 8, at least 3). */
+  T?: number;
+  /** Features per token (default 16). */
+  F?: number;
+  /** Standard deviation of the Gaussian noise on every element (default 0.5). */
+  noise?: number;
+  /** Standard deviation of pattern entries (default 1). */
+  patternScale?: number;
+  /** Size of the distractor pattern bank per modality (default 20). */
+  nDistractors?: number;
+  /** SSL split = biased synergy set (default true); false gives unbiased pairs. */
+  biasedSsl?: boolean;
+}
+
+/** Per-sample attribute values. */
+export interface SyntheticAttributes {
+  shape: Int32Array;
+  textureA: Int32Array;
+  colourA: Int32Array;
+  textureB: Int32Array;
+  colourB: Int32Array;
+}
+
+/** Fixed pattern vectors of one modality, each [count, F] row-major. */
+export interface ModalityPatterns {
+  shape: Float32Array;
+  texture: Float32Array;
+  colour: Float32Array;
+  distractor: Float32Array;
+}
+
+/** The synergy permutation P: (texture t, colour perm[t]) are the positive combos. */
+export function syntheticSynergyPermutation(seed: number): Int32Array {
+  return new Philox(seed, 1).permutation(N_VALUES);
+}
+
+/** Pattern banks of modalities a and b. */
+export function makeSyntheticPatterns(
+  seed: number,
+  F: number,
+  patternScale: number,
+  nDistractors: number,
+): [ModalityPatterns, ModalityPatterns] {
+  const rng = new Philox(seed, 0);
+  const one = (): ModalityPatterns => ({
+    shape: rng.normal(N_VALUES * F, 0, patternScale),
+    texture: rng.normal(N_VALUES * F, 0, patternScale),
+    colour: rng.normal(N_VALUES * F, 0, patternScale),
+    distractor: rng.normal(nDistractors * F, 0, patternScale),
+  });
+  const a = one();
+  return [a, one()];
+}
+
+/**
+ * Draw n attribute tuples. biased: colourB = perm[textureA] (uniform over the positive pairs),
+ * otherwise all five attributes are independent and uniform.
+ */
+export function drawSyntheticAttributes(
+  n: number,
+  rng: Philox,
+  perm: Int32Array,
+  biased: boolean,
+): SyntheticAttributes {
+  const shape = rng.randint(n, N_VALUES);
+  const textureA = rng.randint(n, N_VALUES);
+  const colourA = rng.randint(n, N_VALUES);
+  const textureB = rng.randint(n, N_VALUES);
+  const colourB = biased ? textureA.map((t) => perm[t]) : rng.randint(n, N_VALUES);
+  return { shape, textureA, colourA, textureB, colourB };
+}
+
+/** Task labels of attribute tuples. */
+export function syntheticLabels(attrs: SyntheticAttributes, perm: Int32Array): Record<string, Int32Array> {
+  const n = attrs.shape.length;
+  const synergy = new Int32Array(n);
+  for (let i = 0; i < n; i++) synergy[i] = attrs.colourB[i] === perm[attrs.textureA[i]] ? 1 : 0;
+  return {
+    redundancy: attrs.shape.slice(),
+    uniqueness1: attrs.textureA.slice(),
+    uniqueness2: attrs.textureB.slice(),
+    synergy,
+  };
+}
+
+/** Write the [n, T, F] token sequences of one modality. */
+function renderModality(
+  rng: Philox,
+  pats: ModalityPatterns,
+  shape: Int32Array,
+  texture: Int32Array,
+  colour: Int32Array,
+  T: number,
+  F: number,
+  noise: number,
+): Float32Array {
+  const n = shape.length;
+  const out = new Float32Array(n * T * F);
+  const nd = pats.distractor.length / F;
+  const order = new Int32Array(T);
+  for (let i = 0; i < n; i++) {
+    // positions of shape/texture/colour: first 3 entries of a partial Fisher-Yates shuffle
+    for (let j = 0; j < T; j++) order[j] = j;
+    const r = rng.nextUint32(new Uint32Array(3));
+    for (let j = 0; j < 3; j++) {
+      const k = j + Math.floor((r[j] / 4294967296) * (T - j));
+      const tmp = order[j];
+      order[j] = order[k];
+      order[k] = tmp;
+    }
+    const dis = rng.randint(T, nd);
+    const z = rng.normal(T * F, 0, noise);
+    const base = i * T * F;
+    for (let p = 0; p < T; p++) {
+      const pos = order[p];
+      let src: Float32Array, row: number;
+      if (p === 0) [src, row] = [pats.shape, shape[i]];
+      else if (p === 1) [src, row] = [pats.texture, texture[i]];
+      else if (p === 2) [src, row] = [pats.colour, colour[i]];
+      else [src, row] = [pats.distractor, dis[p]];
+      const o = base + pos * F;
+      for (let f = 0; f < F; f++) out[o + f] = src[row * F + f] + z[pos * F + f];
+    }
+  }
+  return out;
+}
+
+/** Render a split from attributes (rng supplies positions, distractors and noise). */
+export function renderSyntheticSplit(
+  attrs: SyntheticAttributes,
+  patterns: [ModalityPatterns, ModalityPatterns],
+  perm: Int32Array,
+  rng: Philox,
+  T: number,
+  F: number,
+  noise: number,
+): MultimodalSplit {
+  const n = attrs.shape.length;
+  const a = renderModality(rng, patterns[0], attrs.shape, attrs.textureA, attrs.colourA, T, F, noise);
+  const b = renderModality(rng, patterns[1], attrs.shape, attrs.textureB, attrs.colourB, T, F, noise);
+  return {
+    modalities: [
+      { kind: "sequence", shape: [n, T, F], data: a },
+      { kind: "sequence", shape: [n, T, F], data: b },
+    ],
+    labels: syntheticLabels(attrs, perm),
+  };
+}
+
+function checkInt(name: string, v: number, min: number): void {
+  if (!Number.isInteger(v) || v < min) {
+    throw new Error(`synthetic dataset: ${name} must be an integer >= ${min}, got ${v}`);
+  }
+}
+
+/** The synthetic bimodal dataset (see the module comment). */
+export function makeSyntheticDataset(opts: SyntheticOptions = {}): MultimodalDataset {
+  const seed = opts.seed ?? 0;
+  const nSsl = opts.nSsl ?? 8192;
+  const nProbeTrain = opts.nProbeTrain ?? 4000;
+  const nProbeTest = opts.nProbeTest ?? 2000;
+  const T = opts.T ?? 8;
+  const F = opts.F ?? 16;
+  const noise = opts.noise ?? 0.5;
+  const patternScale = opts.patternScale ?? 1;
+  const nDistractors = opts.nDistractors ?? 20;
+  checkInt("seed", seed, 0);
+  checkInt("nSsl", nSsl, 1);
+  checkInt("nProbeTrain", nProbeTrain, 1);
+  checkInt("nProbeTest", nProbeTest, 1);
+  checkInt("T", T, 3);
+  checkInt("F", F, 1);
+  checkInt("nDistractors", nDistractors, 1);
+  if (!(noise >= 0)) throw new Error(`synthetic dataset: noise must be >= 0, got ${noise}`);
+  if (!(patternScale > 0)) {
+    throw new Error(`synthetic dataset: patternScale must be > 0, got ${patternScale}`);
+  }
+
+  const perm = syntheticSynergyPermutation(seed);
+  const patterns = makeSyntheticPatterns(seed, F, patternScale, nDistractors);
+  const split = (stream: number, n: number, biased: boolean): MultimodalSplit => {
+    const rng = new Philox(seed, stream);
+    const attrs = drawSyntheticAttributes(n, rng, perm, biased);
+    return renderSyntheticSplit(attrs, patterns, perm, rng, T, F, noise);
+  };
+  return {
+    name: "synthetic",
+    tasks: [...TRIFEATURES_TASKS],
+    numClasses: { redundancy: 10, uniqueness1: 10, uniqueness2: 10, synergy: 2 },
+    ssl: split(2, nSsl, opts.biasedSsl ?? true),
+    probeTrain: split(3, nProbeTrain, false),
+    probeTest: split(4, nProbeTest, false),
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Plain-array dataset types shared by the generators, readers, augmentations and the trainer.
+ * Data lives in typed arrays; tensors are made from it only in the training layer.
+ */
+
+/** How a modality's per-sample array is laid out, which picks its encoder and augmentation. */
+export type ModalityKind = "vector" | "sequence" | "image";
+
+/** One modality of a split: `data` holds `shape[0]` samples, row-major, float32. */
+export interface ModalityArray {
+  kind: ModalityKind;
+  /** [N, F] for vector, [N, T, F] for sequence, [N, C, H, W] for image. */
+  shape: number[];
+  data: Float32Array;
+}
+
+/** A set of samples: every modality and every task label has the same sample count. */
+export interface MultimodalSplit {
+  modalities: ModalityArray[];
+  /** Task name -> integer class label per sample. */
+  labels: Record<string, Int32Array>;
+}
+
+/** A dataset as the trainer consumes it. */
+export interface MultimodalDataset {
+  name: string;
+  /** Task names, each a key of every split's `labels`. */
+  tasks: string[];
+  /** Number of classes per task. */
+  numClasses: Record<string, number>;
+  /** Samples the self-supervised objective trains on (labels may be present but are not used). */
+  ssl: MultimodalSplit;
+  /** Samples the linear probe is fitted on. */
+  probeTrain: MultimodalSplit;
+  /** Optional validation samples for choosing the probe's cost C. */
+  probeVal?: MultimodalSplit;
+  /** Samples the probe is scored on. */
+  probeTest: MultimodalSplit;
+}
+
+/** Number of samples in a split (the first axis of its first modality). */
+export function splitSize(split: MultimodalSplit): number {
+  return split.modalities[0].shape[0];
+}

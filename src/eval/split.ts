@@ -1,0 +1,93 @@
+/**
+ * Seeded holdout splits for choosing probe hyper-parameters. A small local generator (splitmix32) keeps
+ * src/eval independent of the tensor-side random module; it only needs to be deterministic per seed.
+ */
+
+/** Deterministic uniform generator in [0, 1) from a 32-bit seed (splitmix32). */
+export function seededUniform(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x9e3779b9) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    z = (z ^ (z >>> 16)) >>> 0;
+    return z / 4294967296;
+  };
+}
+
+/** Fisher-Yates shuffle in place. */
+export function shuffleInPlace(a: Int32Array, rand: () => number): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    const t = a[i];
+    a[i] = a[j];
+    a[j] = t;
+  }
+}
+
+/** Index sets of a holdout split, each sorted ascending. */
+export interface Holdout {
+  train: Int32Array;
+  val: Int32Array;
+}
+
+/**
+ * Stratified split: within each class a seeded shuffle sends round(trainFraction·n_k) samples to `train`
+ * and the rest to `val`, keeping at least one sample on each side for classes with two or more samples
+ * (a single-sample class goes to `train`).
+ */
+export function stratifiedHoldout(y: Int32Array, trainFraction: number, seed: number): Holdout {
+  if (!(trainFraction > 0 && trainFraction < 1)) {
+    throw new Error(`stratifiedHoldout: trainFraction must be in (0, 1), got ${trainFraction}`);
+  }
+  const byClass = new Map<number, number[]>();
+  for (let i = 0; i < y.length; i++) {
+    const list = byClass.get(y[i]);
+    if (list) list.push(i);
+    else byClass.set(y[i], [i]);
+  }
+  const rand = seededUniform(seed);
+  const train: number[] = [];
+  const val: number[] = [];
+  for (const cls of [...byClass.keys()].sort((a, b) => a - b)) {
+    const idx = Int32Array.from(byClass.get(cls)!);
+    shuffleInPlace(idx, rand);
+    const n = idx.length;
+    let nTrain = Math.round(trainFraction * n);
+    if (n >= 2) nTrain = Math.min(Math.max(nTrain, 1), n - 1);
+    else nTrain = n;
+    for (let i = 0; i < n; i++) (i < nTrain ? train : val).push(idx[i]);
+  }
+  return {
+    train: Int32Array.from(train).sort(),
+    val: Int32Array.from(val).sort(),
+  };
+}
+
+/** Unstratified split of n samples: a seeded shuffle, the first round(trainFraction·n) go to `train`. */
+export function randomHoldout(n: number, trainFraction: number, seed: number): Holdout {
+  if (!(trainFraction > 0 && trainFraction < 1)) {
+    throw new Error(`randomHoldout: trainFraction must be in (0, 1), got ${trainFraction}`);
+  }
+  if (n < 2) throw new Error(`randomHoldout: needs at least 2 samples, got ${n}`);
+  const idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) idx[i] = i;
+  shuffleInPlace(idx, seededUniform(seed));
+  const nTrain = Math.min(Math.max(Math.round(trainFraction * n), 1), n - 1);
+  return { train: idx.slice(0, nTrain).sort(), val: idx.slice(nTrain).sort() };
+}
+
+/** Rows `idx` of a row-major matrix with `dim` columns. */
+export function takeRows<T extends Float32Array | Float64Array>(x: T, dim: number, idx: Int32Array): T {
+  const out = new (x.constructor as { new (n: number): T })(idx.length * dim);
+  for (let i = 0; i < idx.length; i++) out.set(x.subarray(idx[i] * dim, idx[i] * dim + dim), i * dim);
+  return out;
+}
+
+/** Entries `idx` of a label vector. */
+export function takeLabels(y: Int32Array, idx: Int32Array): Int32Array {
+  const out = new Int32Array(idx.length);
+  for (let i = 0; i < idx.length; i++) out[i] = y[idx[i]];
+  return out;
+}

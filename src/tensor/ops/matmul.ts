@@ -1,0 +1,113 @@
+/** Matrix products: batched matmul with broadcast batch dims and copy-free transposed operands; linear. */
+import { record, registerGradient } from "../autograd.ts";
+import type { Tensor } from "../tensor.ts";
+import { shapeStr, sizeOf } from "../shape.ts";
+import { emptyOn } from "./create.ts";
+import { expandTo } from "./elementwise.ts";
+import { sumTo } from "./reduce.ts";
+import { reshape } from "./shape_ops.ts";
+import { add } from "./elementwise.ts";
+
+/** Options of matmul: treat an operand's last two axes as transposed (no copy is made). */
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+}
+
+function batchShape(op: string, a: readonly number[], b: readonly number[]): number[] {
+  const nd = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < nd; i++) {
+    const da = a[a.length - nd + i] ?? 1, db = b[b.length - nd + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(`${op}: batch dims [${a}] and [${b}] cannot broadcast`);
+    }
+    out.push(Math.max(da, db));
+  }
+  return out;
+}
+
+/**
+ * op(a) @ op(b) over the last two axes, where op transposes when asked. Leading batch axes broadcast; an
+ * operand without batch axes is shared by every batch item without copying.
+ */
+export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
+  const transA = opts.transA ?? false, transB = opts.transB ?? false;
+  if (a.rank < 2 || b.rank < 2) {
+    throw new Error(`matmul: operands need rank >= 2, got ${shapeStr(a.shape)} and ${shapeStr(b.shape)}`);
+  }
+  const [ar, ac] = a.shape.slice(-2), [br, bc] = b.shape.slice(-2);
+  const m = transA ? ac : ar, k = transA ? ar : ac;
+  const kb = transB ? bc : br, n = transB ? br : bc;
+  if (k !== kb) {
+    throw new Error(
+      `matmul: inner dimensions differ: ${shapeStr(a.shape)}${transA ? "ᵀ" : ""} @ ${shapeStr(b.shape)}${
+        transB ? "ᵀ" : ""
+      } (${k} vs ${kb})`,
+    );
+  }
+  const aBatch = a.shape.slice(0, -2), bBatch = b.shape.slice(0, -2);
+  const batch = batchShape("matmul", aBatch, bBatch);
+  const nb = sizeOf(batch);
+  // An operand whose batch shape is not the full one is materialised, unless it has no batch at all.
+  const ea = aBatch.length === 0 || sizeOf(aBatch) === nb && aBatch.length === batch.length
+    ? a
+    : expandTo(a, [...batch, ar, ac], false);
+  const eb = bBatch.length === 0 || sizeOf(bBatch) === nb && bBatch.length === batch.length
+    ? b
+    : expandTo(b, [...batch, br, bc], false);
+  const y = emptyOn(a.backend, [...batch, m, n], record("matmul", [a, b], [], { transA, transB }));
+  a.backend.matmul(ea.storage, eb.storage, y.storage, {
+    batch: nb,
+    m,
+    n,
+    k,
+    transA,
+    transB,
+    strideA: ea.rank === 2 ? 0 : m * k,
+    strideB: eb.rank === 2 ? 0 : k * n,
+    strideC: m * n,
+  });
+  if (ea !== a) ea.dispose();
+  if (eb !== b) eb.dispose();
+  return y;
+}
+
+registerGradient("matmul", (gy, node) => {
+  const [a, b] = node.inputs;
+  const { transA, transB } = node.attrs as { transA: boolean; transB: boolean };
+  let ga: Tensor | null = null, gb: Tensor | null = null;
+  if (a.requiresGrad) {
+    // C = op(A) op(B): d op(A) = dC op(B)ᵀ; dA is that or its transpose.
+    ga = transA ? matmul(b, gy, { transA: transB, transB: true }) : matmul(gy, b, { transB: !transB });
+    ga = reduceBatch(ga, a.shape);
+  }
+  if (b.requiresGrad) {
+    gb = transB ? matmul(gy, a, { transA: true, transB: transA }) : matmul(a, gy, { transA: !transA });
+    gb = reduceBatch(gb, b.shape);
+  }
+  return [ga, gb];
+});
+
+/** Sums a batched gradient over the batch axes an operand was broadcast along. */
+function reduceBatch(g: Tensor, shape: readonly number[]): Tensor {
+  if (g.rank === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  if (shape.length === 2 && g.rank > 2) {
+    // Shared 2-D operand: sum over all batch items.
+    const r = sumTo(reshape(g, [-1, ...g.shape.slice(-2)]), [1, ...shape]);
+    return reshape(r, [...shape]);
+  }
+  return sumTo(g, shape);
+}
+
+/** y = x Wᵀ + b with W [out, in] (PyTorch layout) over the last axis of x. */
+export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
+  const inF = x.shape[x.rank - 1];
+  if (w.rank !== 2 || w.shape[1] !== inF) {
+    throw new Error(`linear: weight ${shapeStr(w.shape)} does not match input ${shapeStr(x.shape)} (in = ${inF})`);
+  }
+  const x2 = x.rank === 2 ? x : reshape(x, [-1, inF]);
+  let y = matmul(x2, w, { transB: true });
+  if (bias) y = add(y, bias);
+  return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), w.shape[0]]);
+}

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import {
+  makeSyntheticDataset,
+  makeSyntheticPatterns,
+  syntheticSynergyPermutation,
+} from "../src/data/synthetic.ts";
+import type { MultimodalSplit } from "../src/data/types.ts";
+import { splitSize } from "../src/data/types.ts";
+
+/** Index of the pattern row equal (within tol) to token tok, or -1. */
+function findRow(bank: Float32Array, F: number, tok: Float32Array, tol: number): number {
+  for (let r = 0; r < bank.length / F; r++) {
+    let ok = true;
+    for (let f = 0; f < F && ok; f++) if (Math.abs(bank[r * F + f] - tok[f]) > tol) ok = false;
+    if (ok) return r;
+  }
+  return -1;
+}
+
+/** Decode [shape, texture, colour] of sample i of modality m from noise-free tokens. */
+function decode(split: MultimodalSplit, m: number, i: number, seed: number, T: number, F: number): number[] {
+  const pats = makeSyntheticPatterns(seed, F, 1, 20)[m];
+  const found = [-1, -1, -1];
+  const positions = new Set<number>();
+  const data = split.modalities[m].data;
+  for (let p = 0; p < T; p++) {
+    const tok = data.subarray((i * T + p) * F, (i * T + p + 1) * F);
+    const rows = [pats.shape, pats.texture, pats.colour].map((b) => findRow(b, F, tok, 1e-6));
+    const dis = findRow(pats.distractor, F, tok, 1e-6);
+    const hits = rows.filter((r) => r >= 0).length + (dis >= 0 ? 1 : 0);
+    assert.equal(hits, 1, `token ${p} of sample ${i} matches exactly one pattern`);
+    rows.forEach((r, k) => {
+      if (r >= 0) {
+        assert.equal(found[k], -1, "each attribute written once");
+        found[k] = r;
+        positions.add(p);
+      }
+    });
+  }
+  assert.equal(positions.size, 3);
+  return found;
+}
+
+Deno.test("synthetic: shapes, labels consistent with the tokens, biased vs unbiased synergy", () => {
+  const seed = 17, T = 6, F = 8;
+  const ds = makeSyntheticDataset({ seed, T, F, noise: 0, nSsl: 300, nProbeTrain: 400, nProbeTest: 200 });
+  const perm = syntheticSynergyPermutation(seed);
+  assert.deepEqual(Array.from(perm).sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.deepEqual(ds.tasks, ["redundancy", "uniqueness1", "uniqueness2", "synergy"]);
+  assert.equal(splitSize(ds.ssl), 300);
+  assert.equal(splitSize(ds.probeTrain), 400);
+  assert.equal(splitSize(ds.probeTest), 200);
+  for (const split of [ds.ssl, ds.probeTrain, ds.probeTest]) {
+    const n = splitSize(split);
+    assert.equal(split.modalities.length, 2);
+    for (const m of split.modalities) {
+      assert.equal(m.kind, "sequence");
+      assert.deepEqual(m.shape, [n, T, F]);
+      assert.equal(m.data.length, n * T * F);
+    }
+    for (const t of ds.tasks) assert.equal(split.labels[t].length, n);
+    for (let i = 0; i < n; i += 7) {
+      const [sa, ta] = decode(split, 0, i, seed, T, F);
+      const [sb, tb, cb] = decode(split, 1, i, seed, T, F);
+      assert.equal(sa, sb, "shape shared");
+      assert.equal(split.labels.redundancy[i], sa);
+      assert.equal(split.labels.uniqueness1[i], ta);
+      assert.equal(split.labels.uniqueness2[i], tb);
+      assert.equal(split.labels.synergy[i], cb === perm[ta] ? 1 : 0);
+    }
+  }
+  assert.ok(ds.ssl.labels.synergy.every((y) => y === 1), "biased SSL set is all positive");
+});
+
+Deno.test("synthetic: unbiased synergy rate ~10%, label balance, determinism, noise", () => {
+  const ds = makeSyntheticDataset({ seed: 3, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100 });
+  const y = ds.probeTrain.labels;
+  const rate = y.synergy.reduce((a, v) => a + v, 0) / 4000;
+  assert.ok(Math.abs(rate - 0.1) < 0.02, `synergy rate ${rate}`);
+  const counts = new Array(10).fill(0);
+  for (const v of y.redundancy) counts[v]++;
+  for (const c of counts) assert.ok(c > 320 && c < 480, `shape counts ${counts}`);
+  const again = makeSyntheticDataset({ seed: 3, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100 });
+  assert.deepEqual(again, ds);
+  const other = makeSyntheticDataset({ seed: 4, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100 });
+  assert.notDeepEqual(other.probeTrain.modalities[0].data, ds.probeTrain.modalities[0].data);
+  // probe splits do not depend on the SSL size
+  const bigger = makeSyntheticDataset({ seed: 3, nSsl: 900, nProbeTrain: 4000, nProbeTest: 100 });
+  assert.deepEqual(bigger.probeTest, ds.probeTest);
+  const unb = makeSyntheticDataset({
+    seed: 3,
+    nSsl: 2000,
+    nProbeTrain: 10,
+    nProbeTest: 10,
+    biasedSsl: false,
+  });
+  const r2 = unb.ssl.labels.synergy.reduce((a, v) => a + v, 0) / 2000;
+  assert.ok(r2 > 0.06 && r2 < 0.14, `unbiased ssl synergy ${r2}`);
+  // residual after removing the noise-free tokens has the requested std
+  const clean = makeSyntheticDataset({ seed: 3, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100, noise: 0 });
+  const a = ds.probeTrain.modalities[1].data, c = clean.probeTrain.modalities[1].data;
+  let ss = 0;
+  for (let i = 0; i < a.length; i++) ss += (a[i] - c[i]) ** 2;
+  assert.ok(Math.abs(Math.sqrt(ss / a.length) - 0.5) < 0.01);
+  assert.throws(() => makeSyntheticDataset({ T: 2 }), /T must be/);
+});
