@@ -24,9 +24,13 @@ const N_VALUES = 10;
 
 /** Options of the synthetic dataset. */
 export interface SyntheticOptions {
+  /** Seed of every random choice (default 0). */
   seed?: number;
+  /** SSL samples (default 8192). */
   nSsl?: number;
+  /** Probe-train samples (default 4000). */
   nProbeTrain?: number;
+  /** Probe-test samples (default 2000). */
   nProbeTest?: number;
   /** Tokens per sample (default 8, at least 3). */
   T?: number;
@@ -44,18 +48,27 @@ export interface SyntheticOptions {
 
 /** Per-sample attribute values. */
 export interface SyntheticAttributes {
+  /** Shared shape, 0..9. */
   shape: Int32Array;
+  /** Texture of modality a. */
   textureA: Int32Array;
+  /** Colour of modality a. */
   colourA: Int32Array;
+  /** Texture of modality b. */
   textureB: Int32Array;
+  /** Colour of modality b. */
   colourB: Int32Array;
 }
 
 /** Fixed pattern vectors of one modality, each [count, F] row-major. */
 export interface ModalityPatterns {
+  /** [10, F] shape patterns. */
   shape: Float32Array;
+  /** [10, F] texture patterns. */
   texture: Float32Array;
+  /** [10, F] colour patterns. */
   colour: Float32Array;
+  /** [nDistractors, F] distractor patterns. */
   distractor: Float32Array;
 }
 

@@ -34,14 +34,19 @@ export interface TrifeaturesOptions {
 
 /** Rendered images with their attributes. */
 export interface TrifeaturesImages {
+  /** Image side S. */
   size: number;
   /** [N, 3, S, S] in [0, 1]. */
   images: Float32Array;
+  /** Shape id per image. */
   shape: Int32Array;
+  /** Texture id per image. */
   texture: Int32Array;
+  /** Colour id per image. */
   colour: Int32Array;
-  /** Indices of train images (800 combos × 3) and test images (200 combos × 1). */
+  /** Indices of train images (800 combos × 3). */
   trainIdx: Int32Array;
+  /** Indices of test images (200 combos × 1). */
   testIdx: Int32Array;
 }
 

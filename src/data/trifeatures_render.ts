@@ -68,8 +68,9 @@ export interface RenderParams {
   rotation: number;
   /** Texture rotation in degrees. */
   textureRotation: number;
-  /** Shape centre offset from the canvas centre, as fractions of the canvas size. */
+  /** Shape centre x offset from the canvas centre, as a fraction of the canvas size. */
   dx: number;
+  /** Shape centre y offset (downwards), as a fraction of the canvas size. */
   dy: number;
   /** Seed of the "noise" texture's cells. */
   noiseSeed: number;

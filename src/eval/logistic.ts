@@ -44,7 +44,9 @@ export interface LogisticOptions {
 export interface LogisticFitInfo {
   /** Final objective value. */
   loss: number;
+  /** L-BFGS iterations run (0 when W = 0 was optimal). */
   iterations: number;
+  /** Objective evaluations spent. */
   evaluations: number;
   /** L-BFGS stopping rule, or "zero-optimal" when W = 0 was shown optimal without iterating. */
   stop: LbfgsStop | "zero-optimal";
@@ -76,6 +78,7 @@ export class LogisticRegression {
   /** Diagnostics of the last fit (null before fitting). */
   fitInfo: LogisticFitInfo | null = null;
 
+  /** Validates the settings; weights start at zero. */
   constructor(options: LogisticOptions) {
     const { dim, numClasses, C } = options;
     if (!Number.isInteger(dim) || dim < 1) {

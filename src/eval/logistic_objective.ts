@@ -16,7 +16,9 @@ import type { Objective } from "./lbfgs.ts";
 
 /** Training data of the objective: features [N, D] (already standardised if wanted) and labels. */
 export interface LogisticData {
+  /** Features [N, D] row-major. */
   x: Float64Array;
+  /** Labels [N] in 0..K-1. */
   y: Int32Array;
   /** Per-sample weights (default all 1). */
   sampleWeight?: Float64Array;

@@ -9,7 +9,8 @@
  * agree whenever every predicted class occurs in the targets.
  */
 
-type IntLabels = Int32Array | Uint8Array | ArrayLike<number>;
+/** Integer labels (class indices, or 0/1 entries for multi-label arrays). */
+export type IntLabels = Int32Array | Uint8Array | ArrayLike<number>;
 
 function checkSameLength(
   fn: string,

@@ -19,7 +19,9 @@ import { randomHoldout, stratifiedHoldout, takeLabels, takeRows } from "./split.
 
 /** Features [N, dim] row-major with integer class labels [N]. */
 export interface LabelledFeatures {
+  /** Features [N, dim] row-major. */
   x: Float32Array;
+  /** Class labels [N]. */
   y: Int32Array;
 }
 
@@ -157,7 +159,9 @@ export function linearProbe(
 
 /** Features [N, dim] with real-valued targets [N, outputs] (row-major). */
 export interface RegressionFeatures {
+  /** Features [N, dim] row-major. */
   x: Float32Array;
+  /** Targets [N, outputs] row-major. */
   y: Float32Array | Float64Array;
 }
 

@@ -10,20 +10,27 @@
 
 /** Centred second moments of a regression problem. */
 export interface RidgeMoments {
+  /** Feature dimension D. */
   dim: number;
+  /** Targets per sample T. */
   outputs: number;
   /** XcᵀXc [D, D] row-major (full, symmetric). */
   gram: Float64Array;
   /** XcᵀYc [D, T]. */
   xty: Float64Array;
+  /** Feature means [D]. */
   xMean: Float64Array;
+  /** Target means [T]. */
   yMean: Float64Array;
 }
 
 /** A fitted ridge model: prediction = x·weights + intercept. */
 export interface RidgeModel {
+  /** Feature dimension D. */
   dim: number;
+  /** Targets per sample T. */
   outputs: number;
+  /** Penalty the model was fitted with. */
   alpha: number;
   /** [D, T] row-major. */
   weights: Float64Array;

@@ -28,7 +28,9 @@ export function shuffleInPlace(a: Int32Array, rand: () => number): void {
 
 /** Index sets of a holdout split, each sorted ascending. */
 export interface Holdout {
+  /** Indices fitted on. */
   train: Int32Array;
+  /** Indices scored on. */
   val: Int32Array;
 }
 

@@ -7,8 +7,11 @@
 
 /** Fitted per-feature statistics. */
 export interface Standardizer {
+  /** Number of features. */
   dim: number;
+  /** Per-feature mean [dim]. */
   mean: Float64Array;
+  /** Per-feature divisor [dim] (1 for constant features). */
   std: Float64Array;
 }
 

@@ -97,7 +97,9 @@ export function u32ToUniform(x: number): number {
 
 /** Seeded Philox4x32-10 stream; see the module comment for the exact layout. */
 export class Philox {
+  /** 64-bit key (cuRAND seed). */
   readonly seed: bigint;
+  /** High 64 counter bits (cuRAND subsequence). */
   readonly stream: bigint;
   private readonly key = new Uint32Array(2);
   private readonly ctr = new Uint32Array(4);
@@ -105,6 +107,7 @@ export class Philox {
   private blockIndex = -1; // which block `block` currently holds
   private pos = 0; // offset in 32-bit outputs
 
+  /** Generator at offset 0 of stream `stream` under key `seed`. */
   constructor(seed: number | bigint, stream: number | bigint = 0) {
     this.seed = toU64("seed", seed);
     this.stream = toU64("stream", stream);
@@ -126,6 +129,7 @@ export class Philox {
     this.pos = next;
   }
 
+  /** Compute block q of this stream into the cache. */
   private loadBlock(q: number): void {
     this.ctr[0] = q % TWO_POW_32;
     this.ctr[1] = Math.floor(q / TWO_POW_32);

@@ -8,9 +8,9 @@ import { tensor } from "./ops/create.ts";
 
 let globalRng = new Philox(0);
 
-/** Re-seeds the global generator used by init, dropout and random tensors. */
-export function setSeed(seed: number): void {
-  globalRng = new Philox(seed);
+/** Re-seeds the global generator used by init, dropout and random tensors (stream picks an independent sequence). */
+export function setSeed(seed: number, stream = 0): void {
+  globalRng = new Philox(seed, stream);
 }
 
 /** The global generator. */

@@ -1,0 +1,80 @@
+/**
+ * Helpers for the side-by-side scripts: run a PyTorch twin script (sequentially, after our own timings) and
+ * format times for Markdown tables. Running Python needs `--allow-run` (use `deno run -A`).
+ */
+
+/** Median timing of one case as printed by the torch scripts (snake_case keys from JSON). */
+export interface TorchCase {
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  iters: number;
+  repeats: number;
+  gflops?: number;
+}
+
+/** Parsed output of a torch script, or why there is none. */
+export type TorchResult =
+  | { ok: true; meta: Record<string, unknown>; cases: Record<string, TorchCase> }
+  | { ok: false; reason: string };
+
+/** The Python interpreter for the baselines: $MMSSL_TORCH_PYTHON, else the shared venv. */
+export function torchPython(): string {
+  return Deno.env.get("MMSSL_TORCH_PYTHON") ?? "/tmp/tv/bin/python";
+}
+
+/** Runs `python script args…` and parses the JSON object on its last stdout line. Never throws. */
+export async function runTorchScript(scriptUrl: URL, args: string[] = []): Promise<TorchResult> {
+  const python = torchPython();
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(python, {
+      args: [scriptUrl.pathname, ...args],
+      stdout: "piped",
+      stderr: "piped",
+    })
+      .output();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    return {
+      ok: false,
+      reason: `cannot run ${python} (${msg}); set MMSSL_TORCH_PYTHON to a python with torch`,
+    };
+  }
+  const stderr = new TextDecoder().decode(out.stderr).trim();
+  if (!out.success) {
+    const last = stderr.split("\n").filter((l) => l.trim()).pop() ?? `exit code ${out.code}`;
+    return { ok: false, reason: `${python} ${scriptUrl.pathname} failed: ${last}` };
+  }
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  try {
+    const parsed = JSON.parse(lines[lines.length - 1]);
+    return { ok: true, meta: parsed.meta ?? {}, cases: parsed.cases ?? {} };
+  } catch {
+    return { ok: false, reason: `${python} ${scriptUrl.pathname} printed no JSON on its last line` };
+  }
+}
+
+/** "12.3 ms", "456 µs", "78 ns" with 3 significant digits. */
+export function fmtTime(ms: number): string {
+  if (ms >= 1) return `${ms.toPrecision(3)} ms`;
+  if (ms >= 1e-3) return `${(ms * 1e3).toPrecision(3)} µs`;
+  return `${(ms * 1e6).toPrecision(3)} ns`;
+}
+
+/** A Markdown table from a header row and body rows. */
+export function markdownTable(header: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+  return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
+}
+
+/** One line describing the machine state (load average matters: the 2 cores are shared). */
+export function machineLine(): string {
+  let load = "n/a";
+  try {
+    load = Deno.loadavg().map((v) => v.toFixed(2)).join(" ");
+  } catch { /* no sys permission */ }
+  return `deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, load average ${load}, ${
+    new Date().toISOString()
+  }`;
+}

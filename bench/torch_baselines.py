@@ -1,0 +1,81 @@
+"""PyTorch twins of the engine benchmarks (bench/cases.ts), timed like bench/harness.ts.
+
+Run: /tmp/tv/bin/python bench/torch_baselines.py [--quick]
+Prints one JSON object: {"meta": {...}, "cases": {name: {"median_ms", "min_ms", "max_ms", "iters", "repeats",
+"gflops"?}}}. Uses 2 threads (the project's machines have 2 cores); never run it at the same time as Deno
+benchmarks.
+"""
+
+import json
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+
+QUICK = "--quick" in sys.argv
+REPEATS = 3 if QUICK else 7
+MIN_REPEAT_MS = 30.0 if QUICK else 100.0
+WARMUP_MS = 50.0 if QUICK else 200.0
+
+
+def time_it(fn):
+    """Warm up, size the inner loop to about MIN_REPEAT_MS, return median ms per call over REPEATS."""
+    calls = 0
+    w0 = time.perf_counter()
+    while calls < 2 or (time.perf_counter() - w0) * 1e3 < WARMUP_MS:
+        fn()
+        calls += 1
+    per_call = (time.perf_counter() - w0) * 1e3 / calls
+    iters = max(1, int(-(-MIN_REPEAT_MS // max(per_call, 1e-6))))
+    samples = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        samples.append((time.perf_counter() - t0) * 1e3 / iters)
+    samples.sort()
+    return {
+        "median_ms": samples[len(samples) // 2],
+        "min_ms": samples[0],
+        "max_ms": samples[-1],
+        "iters": iters,
+        "repeats": REPEATS,
+    }
+
+
+def main():
+    cases = {}
+    with torch.no_grad():
+        for n in (256, 512, 1024, 2048):
+            a, b = torch.randn(n, n), torch.randn(n, n)
+            c = torch.empty(n, n)
+            r = time_it(lambda: torch.mm(a, b, out=c))
+            r["gflops"] = 2 * n**3 / (r["median_ms"] * 1e6)
+            cases[f"sgemm_{n}"] = r
+
+        n = 1 << 20
+        x, y = torch.randn(n), torch.randn(n)
+        cases["add_1M"] = time_it(lambda: torch.add(x, y))
+        cases["mul_1M"] = time_it(lambda: torch.mul(x, y))
+        cases["exp_1M"] = time_it(lambda: torch.exp(x))
+        cases["gelu_1M"] = time_it(lambda: torch.nn.functional.gelu(x))
+
+        a4, b4 = torch.randn(4), torch.randn(4)
+        cases["small_add_4"] = time_it(lambda: torch.add(a4, b4))
+        a1, b1, c1 = torch.randn(1, 1), torch.randn(1, 1), torch.empty(1, 1)
+        cases["matmul_1x1x1_backend"] = time_it(lambda: torch.mm(a1, b1, out=c1))
+        cases["matmul_1x1x1_op"] = time_it(lambda: torch.matmul(a1, b1))
+
+    meta = {
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "note": "sgemm uses torch.mm(out=) (no allocation); elementwise/small ops allocate their output",
+    }
+    print(json.dumps({"meta": meta, "cases": cases}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+/**
+ * CUDA C shared by every kernel group: the index struct for strided kernels, grid-stride loop macro, block
+ * reductions, and the scalar math helpers that mirror the CPU backend's formulas (src/backend/cpu/math.ts).
+ *
+ * Elementwise math runs in double and is rounded once to float, like the CPU's float64 JavaScript math, so
+ * the two backends agree to the last bit or so. The program is compiled with --fmad=false for the same
+ * reason (no fused multiply-adds where the CPU rounds twice).
+ */
+
+import { GELU_TANH_C, INV_SQRT_2PI, SQRT1_2 } from "../cpu/math.ts";
+
+/** Maximum rank of broadcast/strided kernels (after merging contiguous dimensions). */
+export const MAX_RANK = 8;
+
+export const COMMON_SOURCE: string = `
+#define MAX_RANK ${MAX_RANK}
+typedef long long i64;
+
+// Shape and up to two stride sets of a strided view: element offsets of a and b for linear index i.
+struct Dims {
+  int nd;
+  int shape[MAX_RANK];
+  int sa[MAX_RANK];
+  int sb[MAX_RANK];
+};
+
+__device__ __forceinline__ void stridedOffsets(const Dims& d, i64 i, i64& oa, i64& ob) {
+  oa = 0; ob = 0;
+  for (int k = d.nd - 1; k >= 0; k--) {
+    i64 n = d.shape[k];
+    i64 c = i % n;
+    i /= n;
+    oa += c * d.sa[k];
+    ob += c * d.sb[k];
+  }
+}
+
+#define GRID_STRIDE(i, n) for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < (n); i += (i64)blockDim.x * gridDim.x)
+
+__device__ __forceinline__ float negInf() { return __int_as_float(0xff800000); }
+__device__ __forceinline__ float qnan() { return __int_as_float(0x7fffffff); }
+
+// Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
+__device__ double blockSum(double v) {
+  __shared__ double part[32];
+  __syncthreads();
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  if (lane == 0) part[warp] = v;
+  __syncthreads();
+  int nw = blockDim.x >> 5;
+  v = threadIdx.x < nw ? part[threadIdx.x] : 0.0;
+  if (warp == 0) for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  if (threadIdx.x == 0) part[0] = v;
+  __syncthreads();
+  return part[0];
+}
+
+// Max over the block ignoring NaN (v > acc); every thread gets the result.
+__device__ float blockMax(float v) {
+  __shared__ float partm[32];
+  __syncthreads();
+  for (int o = 16; o > 0; o >>= 1) { float w = __shfl_down_sync(0xffffffffu, v, o); v = w > v ? w : v; }
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  if (lane == 0) partm[warp] = v;
+  __syncthreads();
+  int nw = blockDim.x >> 5;
+  v = threadIdx.x < nw ? partm[threadIdx.x] : negInf();
+  if (warp == 0) for (int o = 16; o > 0; o >>= 1) { float w = __shfl_down_sync(0xffffffffu, v, o); v = w > v ? w : v; }
+  if (threadIdx.x == 0) partm[0] = v;
+  __syncthreads();
+  return partm[0];
+}
+
+// erf as the CPU computes it (Numerical Recipes erfc fit), in double.
+__device__ double erfNR(double x) {
+  double ax = fabs(x);
+  double t = 1.0 / (1.0 + 0.5 * ax);
+  double y = t * exp(-ax * ax - 1.26551223 +
+    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
+    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return x < 0 ? -(1.0 - y) : 1.0 - y;
+}
+__device__ double sigmoidD(double x) {
+  if (x >= 0) return 1.0 / (1.0 + exp(-x));
+  double e = exp(x);
+  return e / (1.0 + e);
+}
+__device__ double softplusD(double x) { return x > 20 ? x : x < -20 ? exp(x) : log1p(exp(x)); }
+__device__ double signD(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
+
+#define SQRT1_2_D ${SQRT1_2}
+#define INV_SQRT_2PI_D ${INV_SQRT_2PI}
+#define GELU_TANH_C_D ${GELU_TANH_C}
+`;

@@ -1,0 +1,71 @@
+/**
+ * The shared skeleton: one encoder per modality, the fusion transformer and a projection head, with the
+ * subset and masking runs the methods need.
+ */
+import { concat, noGrad, type Tensor } from "../tensor/mod.ts";
+import { Module } from "../nn/module.ts";
+import type { ModalitySpec, ModelConfig } from "./config.ts";
+import { buildEncoder, defaultEncoderKind, type TokenEncoder } from "./encoders.ts";
+import { FusionTransformer, type TokenMask } from "./fusion.ts";
+import { ProjectionHead } from "./heads.ts";
+
+/** Unregistered encoders for each modality, built from the config (or each modality kind's default). */
+export function buildEncoders(specs: ModalitySpec[], cfg: ModelConfig): TokenEncoder[] {
+  if (specs.length < 2) throw new Error(`a multimodal model needs at least 2 modalities, got ${specs.length}`);
+  if (cfg.encoders && cfg.encoders.length !== specs.length) {
+    throw new Error(`config lists ${cfg.encoders.length} encoders for ${specs.length} modalities`);
+  }
+  return specs.map((s, i) => buildEncoder(cfg.encoders?.[i] ?? defaultEncoderKind(s), s, cfg));
+}
+
+/** Encoders + fusion + head: the network of CoMM and InfMasking (and COrAL's shared path). */
+export class FusionBackbone extends Module {
+  readonly encoders: TokenEncoder[];
+  readonly fusion: FusionTransformer;
+  readonly head: ProjectionHead;
+
+  constructor(specs: ModalitySpec[], cfg: ModelConfig, fusionLayers = cfg.fusionLayers) {
+    super();
+    this.encoders = buildEncoders(specs, cfg).map((e, i) => this.child(`enc${i}`, e));
+    this.fusion = this.child("fusion", new FusionTransformer(cfg.tokenDim, cfg.fusionHeads, fusionLayers));
+    this.head = this.child("head", new ProjectionHead(cfg.tokenDim, cfg.headHidden, cfg.headOut));
+  }
+
+  /** Tokens of every modality. */
+  encode(inputs: Tensor[]): Tensor[] {
+    if (inputs.length !== this.encoders.length) {
+      throw new Error(`model has ${this.encoders.length} modalities, got ${inputs.length} inputs`);
+    }
+    return inputs.map((x, i) => this.encoders[i].forward(x));
+  }
+
+  /** Head output of the fusion of a subset of modalities, optionally masked. */
+  project(tokens: Tensor[], subset?: number[], masks?: (TokenMask | null)[]): Tensor {
+    return this.head.forward(this.fusion.forward(tokens, subset, masks));
+  }
+
+  /** Subsets of CoMM: each modality alone, then all of them (the last entry is the full fusion). */
+  subsets(): number[][] {
+    const all = this.encoders.map((_, i) => i);
+    return [...all.map((i) => [i]), all];
+  }
+
+  /** Token counts per modality. */
+  tokenCounts(): number[] {
+    return this.encoders.map((e) => e.numTokens);
+  }
+
+  /** Pre-head fused CLS features of unaugmented inputs, in eval mode, without gradients. */
+  fusedFeatures(inputs: Tensor[]): Tensor {
+    return noGrad(() => this.fusion.forward(this.encode(inputs)));
+  }
+
+  forward(inputs: Tensor[]): Tensor {
+    return this.fusion.forward(this.encode(inputs));
+  }
+}
+
+/** Concatenates per-modality features along the last axis. */
+export function concatFeatures(parts: Tensor[]): Tensor {
+  return concat(parts, 1);
+}

@@ -1,0 +1,172 @@
+/**
+ * Per-modality encoders, each ending in tokens [B, L, E] for the fusion transformer (methods.md §0 table):
+ * - tokens: a sequence as it is, projected per token (the cheap default for the synthetic benchmark);
+ * - transformer: Conv1d(k=1, no bias) projection + N pre-LN layers, no positional encoding (MOSI & co.);
+ * - gru: a GRU's full output sequence (MIMIC's time series);
+ * - mlp: an MLP on a vector, then one token per feature (MIMIC's tabular) or one token;
+ * - cnn: a small AlexNet-style CNN, then the patched adapter (Trifeatures).
+ */
+import { maxPool2d, relu, type Tensor } from "../tensor/mod.ts";
+import { Module } from "../nn/module.ts";
+import { Conv2d, GRU, Linear, TransformerEncoderLayer } from "../nn/mod.ts";
+import type { EncoderKind, ModalitySpec, ModelConfig } from "./config.ts";
+import { FeaturesInputAdapter, PatchedInputAdapter, SequenceProjection, VectorAdapter } from "./adapters.ts";
+
+/** An encoder plus adapter: raw modality batch in, tokens [B, L, E] out. */
+export abstract class TokenEncoder extends Module {
+  abstract readonly numTokens: number;
+  abstract override forward(x: Tensor): Tensor;
+}
+
+/** Sequence [B, T, F] -> per-token projection to E. */
+export class ProjectedSequenceEncoder extends TokenEncoder {
+  readonly numTokens: number;
+  readonly proj: SequenceProjection;
+  constructor(spec: ModalitySpec, dim: number) {
+    super();
+    const [t, f] = spec.shape;
+    this.numTokens = t;
+    this.proj = this.child("proj", new SequenceProjection(f, dim));
+  }
+  forward(x: Tensor): Tensor {
+    return this.proj.forward(x);
+  }
+}
+
+/** Sequence [B, T, F] -> Conv1d(k=1, no bias) to E -> N pre-LN Transformer layers (no positions). */
+export class SequenceTransformerEncoder extends TokenEncoder {
+  readonly numTokens: number;
+  readonly proj: SequenceProjection;
+  readonly layers: TransformerEncoderLayer[];
+  constructor(spec: ModalitySpec, cfg: ModelConfig) {
+    super();
+    const [t, f] = spec.shape;
+    this.numTokens = t;
+    this.proj = this.child("proj", new SequenceProjection(f, cfg.tokenDim));
+    this.layers = Array.from({ length: cfg.encoderLayers }, (_, i) =>
+      this.child(
+        `layer${i}`,
+        new TransformerEncoderLayer(cfg.tokenDim, cfg.encoderHeads, {
+          dimFeedforward: cfg.encoderFfn,
+          dropout: cfg.encoderDropout,
+          activation: "relu",
+          normFirst: true,
+        }),
+      ));
+  }
+  forward(x: Tensor): Tensor {
+    let h = this.proj.forward(x);
+    for (const layer of this.layers) h = layer.forward(h);
+    return h;
+  }
+}
+
+/** Sequence [B, T, F] -> GRU(F -> E), the full output sequence as tokens. */
+export class GruEncoder extends TokenEncoder {
+  readonly numTokens: number;
+  readonly gru: GRU;
+  constructor(spec: ModalitySpec, dim: number) {
+    super();
+    const [t, f] = spec.shape;
+    this.numTokens = t;
+    this.gru = this.child("gru", new GRU(f, dim, { batchFirst: true }));
+  }
+  forward(x: Tensor): Tensor {
+    return this.gru.forward(x);
+  }
+}
+
+/** Vector [B, F] -> MLP F -> 2F -> F (ReLU) -> one token per feature (FeaturesInputAdapter). */
+export class TabularEncoder extends TokenEncoder {
+  readonly numTokens: number;
+  readonly fc1: Linear;
+  readonly fc2: Linear;
+  readonly adapter: FeaturesInputAdapter;
+  constructor(spec: ModalitySpec, dim: number) {
+    super();
+    const f = spec.shape[0];
+    this.numTokens = f;
+    this.fc1 = this.child("fc1", new Linear(f, 2 * f));
+    this.fc2 = this.child("fc2", new Linear(2 * f, f));
+    this.adapter = this.child("adapter", new FeaturesInputAdapter(f, dim));
+  }
+  forward(x: Tensor): Tensor {
+    return this.adapter.forward(relu(this.fc2.forward(relu(this.fc1.forward(x)))));
+  }
+}
+
+/** Vector [B, F] -> one token. */
+export class VectorTokenEncoder extends TokenEncoder {
+  readonly numTokens = 1;
+  readonly adapter: VectorAdapter;
+  constructor(spec: ModalitySpec, dim: number) {
+    super();
+    this.adapter = this.child("adapter", new VectorAdapter(spec.shape[0], dim));
+  }
+  forward(x: Tensor): Tensor {
+    return this.adapter.forward(x);
+  }
+}
+
+/**
+ * Image [B, C, H, W] -> AlexNet-style feature stack scaled by `width` (conv5x5/2-ReLU-pool, conv3x3-ReLU-pool,
+ * conv3x3-ReLU), then the patched adapter: one token per cell of the final map.
+ */
+export class SmallCnnEncoder extends TokenEncoder {
+  readonly numTokens: number;
+  readonly conv1: Conv2d;
+  readonly conv2: Conv2d;
+  readonly conv3: Conv2d;
+  readonly adapter: PatchedInputAdapter;
+  constructor(spec: ModalitySpec, dim: number, width: number) {
+    super();
+    const [c, h, w] = spec.shape;
+    this.conv1 = this.child("conv1", new Conv2d(c, width, 5, { stride: 2, padding: 2 }));
+    this.conv2 = this.child("conv2", new Conv2d(width, 2 * width, 3, { padding: 1 }));
+    this.conv3 = this.child("conv3", new Conv2d(2 * width, 4 * width, 3, { padding: 1 }));
+    // 5x5/2 halves (rounding up), each 2x2 pool halves (rounding down).
+    const fh = Math.floor(Math.floor(Math.ceil(h / 2) / 2) / 2), fw = Math.floor(Math.floor(Math.ceil(w / 2) / 2) / 2);
+    if (fh < 1 || fw < 1) throw new Error(`cnn encoder: image ${h}x${w} is too small (needs at least 8x8)`);
+    this.numTokens = fh * fw;
+    this.adapter = this.child("adapter", new PatchedInputAdapter(4 * width, fh, fw, dim));
+  }
+  forward(x: Tensor): Tensor {
+    let h = maxPool2d(relu(this.conv1.forward(x)), 2);
+    h = maxPool2d(relu(this.conv2.forward(h)), 2);
+    h = relu(this.conv3.forward(h));
+    return this.adapter.forward(h);
+  }
+}
+
+/** The default encoder kind for a modality. */
+export function defaultEncoderKind(spec: ModalitySpec): EncoderKind {
+  return spec.kind === "image" ? "cnn" : spec.kind === "sequence" ? "tokens" : "mlp";
+}
+
+/** Builds the encoder of one modality. */
+export function buildEncoder(kind: EncoderKind, spec: ModalitySpec, cfg: ModelConfig): TokenEncoder {
+  const need = (k: string, rank: number) => {
+    if (spec.shape.length !== rank) {
+      throw new Error(`encoder "${kind}" needs ${k} samples of rank ${rank}, got shape [${spec.shape}]`);
+    }
+  };
+  switch (kind) {
+    case "tokens":
+      need("sequence", 2);
+      return new ProjectedSequenceEncoder(spec, cfg.tokenDim);
+    case "transformer":
+      need("sequence", 2);
+      return new SequenceTransformerEncoder(spec, cfg);
+    case "gru":
+      need("sequence", 2);
+      return new GruEncoder(spec, cfg.tokenDim);
+    case "mlp":
+      need("vector", 1);
+      return spec.shape[0] <= 64 ? new TabularEncoder(spec, cfg.tokenDim) : new VectorTokenEncoder(spec, cfg.tokenDim);
+    case "cnn":
+      need("image", 3);
+      return new SmallCnnEncoder(spec, cfg.tokenDim, cfg.cnnWidth);
+    default:
+      throw new Error(`encoder "${kind}" is not available in this version (available: tokens, transformer, gru, mlp, cnn)`);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The fusion transformer shared by CoMM, InfMasking and COrAL (methods.md §0): concatenate the present
+ * modalities' tokens, prepend a CLS token, run pre-LN blocks (QuickGELU MLP, CLIP-style init), apply a final
+ * LayerNorm and return the CLS output. It runs on any subset of modalities (absent modalities' tokens are
+ * dropped, not masked) and can replace tokens by a learnable mask token (InfMasking) or zero them (COrAL).
+ */
+import {
+  add,
+  concat,
+  expandTo,
+  mul,
+  quickGelu,
+  reshape,
+  slice,
+  sub,
+  type Tensor,
+  tensor,
+} from "../tensor/mod.ts";
+import { Module } from "../nn/module.ts";
+import { LayerNorm, Linear, MultiheadAttention } from "../nn/mod.ts";
+import { normal_, truncNormal_ } from "../nn/init.ts";
+import { randn } from "../tensor/mod.ts";
+
+/** One pre-LN residual block: x += MHA(LN(x)); x += MLP(LN(x)) with MLP = Linear(E,4E) QuickGELU Linear(4E,E). */
+export class FusionBlock extends Module {
+  readonly ln1: LayerNorm;
+  readonly attn: MultiheadAttention;
+  readonly ln2: LayerNorm;
+  readonly fc: Linear;
+  readonly proj: Linear;
+
+  constructor(dim: number, heads: number) {
+    super();
+    this.ln1 = this.child("ln_1", new LayerNorm(dim));
+    this.attn = this.child("attn", new MultiheadAttention(dim, heads));
+    this.ln2 = this.child("ln_2", new LayerNorm(dim));
+    this.fc = this.child("c_fc", new Linear(dim, 4 * dim));
+    this.proj = this.child("c_proj", new Linear(4 * dim, dim));
+  }
+
+  forward(x: Tensor): Tensor {
+    const h = this.ln1.forward(x);
+    x = add(x, this.attn.forward(h, h, h));
+    return add(x, this.proj.forward(quickGelu(this.fc.forward(this.ln2.forward(x)))));
+  }
+}
+
+/** How tokens of one modality are altered before fusion. */
+export interface TokenMask {
+  /** [B, L] keep mask, 1 = keep. */
+  keep: Float32Array;
+  /** "token": replace dropped tokens by the learnable mask token; "zero": multiply them by 0. */
+  mode: "token" | "zero";
+}
+
+export class FusionTransformer extends Module {
+  readonly dim: number;
+  readonly cls: Tensor;
+  readonly maskToken: Tensor;
+  readonly blocks: FusionBlock[];
+  readonly lnPost: LayerNorm;
+
+  constructor(dim: number, heads: number, layers: number) {
+    super();
+    this.dim = dim;
+    this.cls = this.param("cls_token", randn([1, 1, dim]));
+    this.maskToken = this.param("mask_token", tensor(new Float32Array(dim), [dim]));
+    truncNormal_(this.maskToken, 0, 0.02, -0.02, 0.02);
+    this.blocks = Array.from({ length: layers }, (_, i) => this.child(`block${i}`, new FusionBlock(dim, heads)));
+    this.lnPost = this.child("ln_post", new LayerNorm(dim));
+    this.clipInit(layers);
+  }
+
+  /** CLIP's init: in_proj ~ N(0, E^-1/2); out_proj, c_proj ~ N(0, E^-1/2 (2L)^-1/2); c_fc ~ N(0, (2E)^-1/2). */
+  private clipInit(layers: number): void {
+    const attnStd = Math.pow(this.dim, -0.5);
+    const projStd = attnStd * Math.pow(2 * layers, -0.5);
+    const fcStd = Math.pow(2 * this.dim, -0.5);
+    for (const [name, p] of this.namedParameters()) {
+      if (name.endsWith("in_proj_weight")) normal_(p, 0, attnStd);
+      else if (name.endsWith("out_proj.weight") || name.endsWith("c_proj.weight")) normal_(p, 0, projStd);
+      else if (name.endsWith("c_fc.weight")) normal_(p, 0, fcStd);
+    }
+  }
+
+  /**
+   * Fuses `tokens[i]` ([B, L_i, E]) of the modalities in `subset` (default all), each optionally masked,
+   * and returns the CLS output [B, E].
+   */
+  forward(tokens: Tensor[], subset?: number[], masks?: (TokenMask | null)[]): Tensor {
+    const chosen = subset ?? tokens.map((_, i) => i);
+    const parts = chosen.map((i) => this.applyMask(tokens[i], masks?.[i] ?? null));
+    const b = tokens[chosen[0]].shape[0];
+    const cls = expandTo(this.cls, [b, 1, this.dim]);
+    let x = concat([cls, ...parts], 1);
+    for (const block of this.blocks) x = block.forward(x);
+    x = this.lnPost.forward(x);
+    return reshape(slice(x, 1, 0, 1), [b, this.dim]);
+  }
+
+  private applyMask(t: Tensor, mask: TokenMask | null): Tensor {
+    if (!mask) return t;
+    const [b, l] = t.shape;
+    if (mask.keep.length !== b * l) {
+      throw new Error(`fusion mask has ${mask.keep.length} entries for tokens [${t.shape}] (needs ${b * l})`);
+    }
+    const keep = tensor(mask.keep, [b, l, 1]);
+    const kept = mul(t, keep);
+    if (mask.mode === "zero") return kept;
+    // masked tokens become the mask token: t * keep + token * (1 - keep)
+    return add(kept, mul(sub(1, keep), this.maskToken));
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Contrastive baselines on unimodal features: Cross (CLIP-style, learnable logit scale) and Cross+Self
+ * (cross-modal plus SimCLR within each modality). A modality's feature is the fusion transformer run on that
+ * modality's tokens alone (as CoMM's unimodal views); each modality has its own head. The probe uses the
+ * concatenated unimodal features.
+ */
+import { add, concat, mulScalar, noGrad, type Tensor, tensor } from "../../tensor/mod.ts";
+import { clampLogitScale, CLIP_LOGIT_SCALE_INIT, clipLoss, crossSelfLossParts } from "../../objectives/mod.ts";
+import { Module } from "../../nn/module.ts";
+import type { ModalitySpec, ModelConfig } from "../config.ts";
+import type { MethodName, SslModel, StepContext, StepOutput } from "../method.ts";
+import { buildEncoders } from "../backbone.ts";
+import type { TokenEncoder } from "../encoders.ts";
+import { FusionTransformer } from "../fusion.ts";
+import { ProjectionHead } from "../heads.ts";
+
+export class UnimodalNetwork extends Module {
+  readonly encoders: TokenEncoder[];
+  readonly fusion: FusionTransformer;
+  readonly heads: ProjectionHead[];
+  readonly logitScale: Tensor;
+
+  constructor(specs: ModalitySpec[], cfg: ModelConfig) {
+    super();
+    if (specs.length !== 2) throw new Error(`the Cross baselines take exactly 2 modalities, got ${specs.length}`);
+    this.encoders = buildEncoders(specs, cfg).map((e, i) => this.child(`enc${i}`, e));
+    this.fusion = this.child("fusion", new FusionTransformer(cfg.tokenDim, cfg.fusionHeads, cfg.fusionLayers));
+    this.heads = specs.map((_, i) => this.child(`head${i}`, new ProjectionHead(cfg.tokenDim, cfg.headHidden, cfg.headOut)));
+    this.logitScale = this.param("logit_scale", tensor([CLIP_LOGIT_SCALE_INIT], []));
+  }
+
+  /** Unimodal features (pre-head) of every modality. */
+  features(inputs: Tensor[]): Tensor[] {
+    return inputs.map((x, i) => this.fusion.forward([this.encoders[i].forward(x)]));
+  }
+
+  forward(inputs: Tensor[]): Tensor {
+    return concat(this.features(inputs), 1);
+  }
+}
+
+abstract class CrossBase implements SslModel {
+  abstract readonly method: MethodName;
+  readonly module: UnimodalNetwork;
+  readonly config: ModelConfig;
+  constructor(specs: ModalitySpec[], cfg: ModelConfig) {
+    this.config = cfg;
+    this.module = new UnimodalNetwork(specs, cfg);
+  }
+  protected projected(view: Tensor[]): Tensor[] {
+    return this.module.features(view).map((f, i) => this.module.heads[i].forward(f));
+  }
+  abstract trainStep(view1: Tensor[], view2: Tensor[], ctx: StepContext): StepOutput;
+  /** Keeps CLIP's logit scale in [0, ln 100] after each optimizer step. */
+  afterStep(): void {
+    clampLogitScale(this.module.logitScale);
+  }
+  embed(inputs: Tensor[]): Tensor {
+    return noGrad(() => this.module.forward(inputs));
+  }
+}
+
+/** Cross: CLIP loss between the two modalities, averaged over the two augmented views. */
+export class CrossModal extends CrossBase {
+  readonly method: MethodName = "cross";
+  trainStep(view1: Tensor[], view2: Tensor[], _ctx: StepContext): StepOutput {
+    const [a1, b1] = this.projected(view1), [a2, b2] = this.projected(view2);
+    const s = this.module.logitScale;
+    const loss = mulScalar(add(clipLoss(a1, b1, s), clipLoss(a2, b2, s)), 0.5);
+    return { loss, parts: {} };
+  }
+}
+
+/** Cross+Self: CLIP cross term on view 1 plus SimCLR NT-Xent between the two views of each modality. */
+export class CrossSelf extends CrossBase {
+  readonly method: MethodName = "crossself";
+  trainStep(view1: Tensor[], view2: Tensor[], _ctx: StepContext): StepOutput {
+    const [a1, b1] = this.projected(view1), [a2, b2] = this.projected(view2);
+    const parts = crossSelfLossParts(a1, b1, [a1, a2], [b1, b2], {
+      tau: this.config.tau,
+      logitScale: this.module.logitScale,
+    });
+    return { loss: parts.total, parts: { cross: parts.cross, self1: parts.self1, self2: parts.self2 } };
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Batch normalisation over the channel axis 1 of [N, C] or [N, C, ...] inputs (PyTorch semantics). Training
+ * moves channels first, normalises each channel's row with the fused row kernel (whose gradient is exact
+ * through the batch statistics) and moves them back; eval applies the running statistics as an affine map.
+ */
+import { record } from "../autograd.ts";
+import { noGrad, tidy } from "../engine.ts";
+import type { Tensor } from "../tensor.ts";
+import { shapeStr } from "../shape.ts";
+import { emptyOn } from "./create.ts";
+import { add, addScalar, clamp, mul, mulScalar, reciprocal, rsqrt, square, sub } from "./elementwise.ts";
+import { permute, reshape } from "./shape_ops.ts";
+import "./nn_ops.ts"; // registers the "normalizeRows" gradient used below
+
+function checkChannelVector(name: string, t: Tensor | null, c: number, x: Tensor): void {
+  if (t && t.size !== c) {
+    throw new Error(
+      `batchNorm: ${name} ${shapeStr(t.shape)} does not match ${c} channels of input ${shapeStr(x.shape)}`,
+    );
+  }
+}
+
+/** Overwrites `target`'s storage with `value` (same size), outside autograd. */
+function writeInto(target: Tensor, value: Tensor): void {
+  target.backend.copyStrided(value.storage, 0, [1], target.storage, 0, [1], [target.size]);
+}
+
+/**
+ * Batch norm like torch.nn.functional.batch_norm. In training it normalises with the batch mean and biased
+ * variance and, when running tensors are given, updates them in place: running = (1 - momentum) running +
+ * momentum stat, with the unbiased variance. In eval it uses the running statistics. weight and bias (per
+ * channel) are optional.
+ */
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  training: boolean,
+  momentum = 0.1,
+  eps = 1e-5,
+): Tensor {
+  if (x.rank < 2) throw new Error(`batchNorm: input must be [N, C] or [N, C, ...], got ${shapeStr(x.shape)}`);
+  const c = x.shape[1];
+  checkChannelVector("runningMean", runningMean, c, x);
+  checkChannelVector("runningVar", runningVar, c, x);
+  checkChannelVector("weight", weight, c, x);
+  checkChannelVector("bias", bias, c, x);
+  if (!!runningMean !== !!runningVar) {
+    throw new Error("batchNorm: give both runningMean and runningVar, or neither");
+  }
+  const bshape = x.shape.map((d, i) => (i === 1 ? d : 1));
+  if (!training) {
+    if (!runningMean || !runningVar) throw new Error("batchNorm: eval mode needs runningMean and runningVar");
+    // y = x * scale + shift with scale = weight / sqrt(var + eps), shift = bias - mean * scale.
+    let scale = rsqrt(addScalar(runningVar, eps));
+    if (weight) scale = mul(scale, reshape(weight, [c]));
+    let shift = mul(runningMean, scale);
+    shift = bias ? sub(reshape(bias, [c]), shift) : mulScalar(shift, -1);
+    return add(mul(x, reshape(scale, bshape)), reshape(shift, bshape));
+  }
+  const m = x.size / c;
+  if (m < 2) {
+    throw new Error(
+      `batchNorm: expected more than 1 value per channel when training, got input ${shapeStr(x.shape)}`,
+    );
+  }
+  // [N, C, ...] -> [C, N, ...] -> [C, M]: one row per channel.
+  const perm = x.shape.map((_, i) => (i === 0 ? 1 : i === 1 ? 0 : i));
+  const movedShape = perm.map((p) => x.shape[p]);
+  const rows = reshape(permute(x, perm), [c, m]);
+  const b = x.backend;
+  const meanT = emptyOn(b, [c]), rstd = emptyOn(b, [c]);
+  let y = emptyOn(b, [c, m], record("normalizeRows", [rows], [rstd]));
+  b.normalizeRows(rows.storage, y.storage, meanT.storage, rstd.storage, c, m, eps);
+  if (weight) y = mul(y, reshape(weight, [c, 1]));
+  if (bias) y = add(y, reshape(bias, [c, 1]));
+  if (runningMean && runningVar) {
+    tidy(() =>
+      noGrad(() => {
+        // Biased variance from the kernel's rstd: 1/rstd² - eps, then the unbiased correction m/(m-1).
+        const varB = clamp(addScalar(reciprocal(square(rstd)), -eps), 0);
+        writeInto(runningMean, add(mulScalar(runningMean, 1 - momentum), mulScalar(meanT, momentum)));
+        writeInto(
+          runningVar,
+          add(mulScalar(runningVar, 1 - momentum), mulScalar(varB, (momentum * m) / (m - 1))),
+        );
+      })
+    );
+  }
+  meanT.dispose();
+  return permute(reshape(y, movedShape), perm);
+}

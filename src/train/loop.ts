@@ -1,0 +1,180 @@
+/**
+ * The training loop: two augmented views per batch, the method's loss, AdamW with the methods' parameter
+ * groups, a checkpoint after every epoch, optional probes during training and the final linear probe.
+ * Every random stream is derived from (seed, epoch), so `--resume` continues exactly as an uninterrupted run.
+ */
+import type { MultimodalDataset } from "../data/types.ts";
+import { splitSize } from "../data/types.ts";
+import { epochBatches } from "../data/batches.ts";
+import { Philox } from "../random/philox.ts";
+import { buildModel } from "../models/build.ts";
+import type { ModalitySpec } from "../models/config.ts";
+import type { SslModel } from "../models/method.ts";
+import { AdamW } from "../optim/adamw.ts";
+import { paramGroupsNoDecay } from "../optim/groups.ts";
+import { numLiveTensors, setBackend, setSeed, tidy } from "../tensor/mod.ts";
+import { JsonlWriter } from "../io/jsonl.ts";
+import { ensureDir } from "../io/atomic.ts";
+import { Progress } from "../io/progress.ts";
+import type { TrainConfig } from "./train_config.ts";
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { augmentedView, toTensors } from "./views.ts";
+import { probeAllTasks, type ProbeScores } from "./evaluate.ts";
+
+/** Random stream ids (Philox subsequences) per purpose; the epoch is added so each epoch is independent. */
+const STREAM = { init: 1, batches: 1_000_000, augment: 2_000_000, masks: 3_000_000, dropout: 4_000_000 };
+
+/** One entry of the per-epoch history (also a line of metrics.jsonl). */
+export interface EpochRecord {
+  kind: "epoch";
+  epoch: number;
+  loss: number;
+  parts: Record<string, number>;
+  seconds: number;
+  samplesPerSec: number;
+  probe?: ProbeScores;
+}
+
+/** What a finished run returns (results.json adds nothing private to it). */
+export interface RunResult {
+  method: string;
+  dataset: string;
+  seed: number;
+  epochs: number;
+  probe: ProbeScores;
+  trainSeconds: number;
+  history: EpochRecord[];
+  interrupted: boolean;
+}
+
+/** Set by the CLI's SIGINT handler: the loop stops after the current step, keeping the last checkpoint. */
+export interface StopFlag {
+  stopped: boolean;
+}
+
+/** Per-sample shapes of a dataset's modalities. */
+export function modalitySpecs(ds: MultimodalDataset): ModalitySpec[] {
+  return ds.ssl.modalities.map((m) => ({ kind: m.kind, shape: m.shape.slice(1) }));
+}
+
+/** Builds the model of a configuration with its deterministic initialisation. */
+export function makeModel(cfg: TrainConfig, ds: MultimodalDataset): SslModel {
+  setSeed(cfg.seed, STREAM.init);
+  return buildModel(cfg.method, modalitySpecs(ds), cfg.model);
+}
+
+/** Trains `cfg.method` on `ds`, writing checkpoints and metrics into cfg.out, then probes every task. */
+export function trainAndEvaluate(
+  cfg: TrainConfig,
+  ds: MultimodalDataset,
+  opts: { resume?: boolean; stop?: StopFlag; progress?: boolean; write?: (s: string) => void } = {},
+): RunResult {
+  setBackend(cfg.backend);
+  ensureDir(cfg.out);
+  const model = makeModel(cfg, ds);
+  const optimizer = new AdamW(paramGroupsNoDecay(model.module, cfg.weightDecay), {
+    lr: cfg.lr,
+    weightDecay: cfg.weightDecay,
+  });
+  let startEpoch = 0;
+  let history: EpochRecord[] = [];
+  if (opts.resume && hasCheckpoint(cfg.out)) {
+    const meta = loadCheckpoint(cfg.out, model.module, optimizer);
+    startEpoch = meta.epoch;
+    history = meta.history as EpochRecord[];
+  }
+  const metrics = JsonlWriter.open(`${cfg.out}/metrics.jsonl`, { append: startEpoch > 0 });
+  const n = splitSize(ds.ssl);
+  const stepsPerEpoch = Math.floor(n / cfg.batch);
+  if (stepsPerEpoch < 1) throw new Error(`dataset ${ds.name} has ${n} training samples, fewer than one batch of ${cfg.batch}`);
+  const progress = new Progress({
+    total: stepsPerEpoch * cfg.epochs,
+    label: `${cfg.method}/${ds.name}`,
+    startStep: startEpoch * stepsPerEpoch,
+    write: opts.write,
+    ...(opts.progress === false ? { write: () => {} } : {}),
+  });
+  const live0 = numLiveTensors();
+  let interrupted = false;
+  const t0 = performance.now();
+  for (let epoch = startEpoch; epoch < cfg.epochs && !interrupted; epoch++) {
+    const tEpoch = performance.now();
+    const batches = epochBatches(n, cfg.batch, new Philox(cfg.seed, STREAM.batches + epoch));
+    const augRng = new Philox(cfg.seed, STREAM.augment + epoch);
+    const ctx = { epoch, maxEpochs: cfg.epochs, rng: new Philox(cfg.seed, STREAM.masks + epoch) };
+    setSeed(cfg.seed, STREAM.dropout + epoch);
+    let lossSum = 0;
+    const partSums: Record<string, number> = {};
+    for (let s = 0; s < batches.length; s++) {
+      const { loss, parts } = tidy(() => {
+        const v1 = toTensors(augmentedView(ds.ssl, batches[s], augRng));
+        const v2 = toTensors(augmentedView(ds.ssl, batches[s], augRng));
+        const out = model.trainStep(v1, v2, ctx);
+        out.loss.backward();
+        const parts: Record<string, number> = {};
+        for (const [k, v] of Object.entries(out.parts)) parts[k] = v.item();
+        return { loss: out.loss.item(), parts };
+      });
+      if (!Number.isFinite(loss)) {
+        throw new Error(`loss became ${loss} at epoch ${epoch}, step ${s} (try a lower --lr); last checkpoint kept`);
+      }
+      optimizer.step();
+      optimizer.zeroGrad();
+      model.afterStep?.();
+      lossSum += loss;
+      for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
+      const done = epoch * stepsPerEpoch + s + 1;
+      const elapsed = (performance.now() - tEpoch) / 1000;
+      progress.update({
+        step: done,
+        epoch: epoch + 1,
+        loss: lossSum / (s + 1),
+        samplesPerSec: ((s + 1) * cfg.batch) / elapsed,
+        epochEnd: s === batches.length - 1,
+      });
+      if (opts.stop?.stopped) {
+        interrupted = true;
+        break;
+      }
+    }
+    if (interrupted) break; // the partial epoch is discarded; the last checkpoint stays as it was
+    const seconds = (performance.now() - tEpoch) / 1000;
+    const record: EpochRecord = {
+      kind: "epoch",
+      epoch: epoch + 1,
+      loss: lossSum / batches.length,
+      parts: Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / batches.length])),
+      seconds,
+      samplesPerSec: (batches.length * cfg.batch) / seconds,
+    };
+    if (cfg.evalEvery > 0 && (epoch + 1) % cfg.evalEvery === 0 && epoch + 1 < cfg.epochs) {
+      record.probe = probeAllTasks(model, ds, { seed: cfg.seed, ...cfg.probe });
+      progress.log(`epoch ${epoch + 1} probe: ${summarizeProbe(record.probe)}`);
+    }
+    history.push(record);
+    metrics.write({ ...record, liveTensors: numLiveTensors() - live0 });
+    saveCheckpoint(cfg.out, model.module, optimizer, { epoch: epoch + 1, config: cfg, history });
+  }
+  progress.done();
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const probe = interrupted ? {} : probeAllTasks(model, ds, { seed: cfg.seed, ...cfg.probe });
+  if (!interrupted) metrics.write({ kind: "probe", epoch: cfg.epochs, probe });
+  metrics.close();
+  optimizer.dispose();
+  model.module.dispose();
+  return {
+    method: cfg.method,
+    dataset: ds.name,
+    seed: cfg.seed,
+    epochs: cfg.epochs,
+    probe,
+    trainSeconds,
+    history,
+    interrupted,
+  };
+}
+
+/** "task 0.91, …" for progress lines. */
+export function summarizeProbe(p: ProbeScores): string {
+  return Object.entries(p).map(([t, s]) => `${t} ${s.balancedAccuracy.toFixed(3)}`).join(", ");
+}
