@@ -103,7 +103,7 @@ export function overheadCases(): BenchCase[] {
     elementwise("small_add_4", "add of two 4-element tensors (op layer)", () => add(a4, b4)),
     {
       name: "matmul_1x1x1_backend",
-      label: "1x1x1 matmul, backend.matmul (FFI)",
+      label: "1x1x1 matmul, backend.matmul (dispatch; FFI unless the small-GEMM path takes it)",
       run: () => b.matmul(sa, sb, c1, args),
     },
     elementwise("matmul_1x1x1_op", "1x1x1 matmul (op layer)", () => a1.matmul(b1)),

@@ -51,13 +51,20 @@ const rows = ours.map(({ c, t }) => {
   const tc: TorchCase | undefined = torch.ok ? torch.cases[c.name] : undefined;
   const value = (ms: number) =>
     c.flops ? `${(c.flops / (ms * 1e6)).toFixed(1)} GFLOP/s (${fmtTime(ms)})` : fmtTime(ms);
-  const row = [c.label, value(t.medianMs)];
+  const row = [c.label, value(t.medianMs), value(t.minMs)];
   if (torch.ok) {
-    row.push(tc ? value(tc.median_ms) : "—");
-    row.push(tc ? `${(tc.median_ms / t.medianMs).toFixed(2)}` : "—");
+    row.push(tc ? value(tc.median_ms) : "—", tc ? value(tc.min_ms) : "—");
+    row.push(tc ? `${(tc.median_ms / t.medianMs).toFixed(2)}; ${(tc.min_ms / t.minMs).toFixed(2)}` : "—");
   }
   return row;
 });
-const header = torch.ok ? ["case", "ours", "torch", "ours/torch speed"] : ["case", "ours"];
+const header = torch.ok
+  ? ["case", "ours median", "ours best", "torch median", "torch best", "ours/torch speed (median; best)"]
+  : ["case", "ours median", "ours best"];
 console.log(markdownTable(header, rows));
-if (torch.ok) console.log("\nspeed ratio > 1: ours faster; < 1: torch faster. Times are medians per call.");
+if (torch.ok) {
+  console.log(
+    "\nspeed ratio > 1: ours faster; < 1: torch faster. Median and best (minimum) of the repeats' mean time per " +
+      "call; on a shared host the best is the less disturbed estimate.",
+  );
+}

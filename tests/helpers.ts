@@ -51,7 +51,11 @@ export interface GradCheckOptions {
  * Checks the analytic gradient of `fn` at `inputs` against central finite differences of the scalar
  * sum(fn(inputs) * w), with w a fixed random weight tensor (so every output element matters).
  */
-export function gradCheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opts: GradCheckOptions = {}): void {
+export function gradCheck(
+  fn: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  opts: GradCheckOptions = {},
+): void {
   const eps = opts.eps ?? 1e-2, atol = opts.atol ?? 2e-3, rtol = opts.rtol ?? 2e-2;
   const skip = new Set(opts.skip ?? []);
   const probe = noGrad(() => fn(...inputs));

@@ -20,12 +20,19 @@ import {
 } from "../src/nn/mod.ts";
 import { normal_ } from "../src/nn/init.ts";
 import { setSeed, sum, type Tensor, tensor, tidy } from "../src/tensor/mod.ts";
-import { assertClose, gradCheck, randTensor, randValues, rng } from "./helpers.ts";
+import { assertClose, gradCheck, randTensor, rng } from "./helpers.ts";
 
 const f64 = (t: Tensor): Float64Array => Float64Array.from(t.dataSync());
 
 /** y[n, o] = Σ_i x[n, i] w[o, i] + b[o], in float64. */
-function linear64(x: Float64Array, w: Float64Array, b: Float64Array | null, n: number, inF: number, outF: number) {
+function linear64(
+  x: Float64Array,
+  w: Float64Array,
+  b: Float64Array | null,
+  n: number,
+  inF: number,
+  outF: number,
+) {
   const y = new Float64Array(n * outF);
   for (let r = 0; r < n; r++) {
     for (let o = 0; o < outF; o++) {
@@ -47,7 +54,10 @@ Deno.test("Linear matches a float64 computation on a rank-3 input and passes gra
   const nb = new Linear(5, 3, false);
   assert.equal(nb.bias, null);
   assert.deepEqual(nb.namedParameters().map(([n]) => n), ["weight"]);
-  assert.throws(() => lin.forward(randTensor([2, 4])), /linear: weight \[3, 5\] does not match input \[2, 4\]/);
+  assert.throws(
+    () => lin.forward(randTensor([2, 4])),
+    /linear: weight \[3, 5\] does not match input \[2, 4\]/,
+  );
   for (const t of [lin, nb, x, y]) t.dispose();
 });
 
@@ -86,7 +96,9 @@ Deno.test("BatchNorm1d: batch statistics in training, running statistics (moment
   }
   const ref = new Float64Array(N * C);
   for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) ref[n * C + c] = ((xv[n * C + c] - mean[c]) / Math.sqrt(varB[c] + 1e-5)) * w[c] + b[c];
+    for (let c = 0; c < C; c++) {
+      ref[n * C + c] = ((xv[n * C + c] - mean[c]) / Math.sqrt(varB[c] + 1e-5)) * w[c] + b[c];
+    }
   }
   assertClose(bn.forward(x).dataSync(), ref, 1e-4, 1e-4, "train output");
   const rm = mean.map((m) => 0.1 * m), rv = varB.map((v) => 0.9 + 0.1 * (v * N) / (N - 1));
@@ -95,7 +107,10 @@ Deno.test("BatchNorm1d: batch statistics in training, running statistics (moment
   bn.eval();
   const x2 = randTensor([4, C]);
   const x2v = f64(x2);
-  const ref2 = Array.from(x2v, (v, i) => ((v - rm[i % C]) / Math.sqrt(rv[i % C] + 1e-5)) * w[i % C] + b[i % C]);
+  const ref2 = Array.from(
+    x2v,
+    (v, i) => ((v - rm[i % C]) / Math.sqrt(rv[i % C] + 1e-5)) * w[i % C] + b[i % C],
+  );
   assertClose(bn.forward(x2).dataSync(), ref2, 1e-5, 1e-4, "eval output");
   assertClose(bn.runningMean.dataSync(), rm, 1e-6, 1e-6, "eval leaves running stats");
   // gradients reach weight, bias and input through the batch statistics
@@ -134,7 +149,8 @@ function conv2d64(
   d: number,
   g: number,
 ): { y: Float64Array; shape: number[] } {
-  const OH = Math.floor((H + 2 * p - d * (KH - 1) - 1) / s) + 1, OW = Math.floor((W + 2 * p - d * (KW - 1) - 1) / s) + 1;
+  const OH = Math.floor((H + 2 * p - d * (KH - 1) - 1) / s) + 1,
+    OW = Math.floor((W + 2 * p - d * (KW - 1) - 1) / s) + 1;
   const y = new Float64Array(N * O * OH * OW);
   const og = O / g;
   for (let n = 0; n < N; n++) {
@@ -276,7 +292,9 @@ Deno.test("Embedding looks up rows and scatters gradients back (repeated indices
   const y = e.forward(idx);
   assert.deepEqual(y.shape, [2, 2, 3]);
   const yv = y.dataSync();
-  [4, 0, 4, 2].forEach((r, k) => assert.deepEqual([...yv.slice(k * 3, k * 3 + 3)], [...w.slice(r * 3, r * 3 + 3)]));
+  [4, 0, 4, 2].forEach((r, k) =>
+    assert.deepEqual([...yv.slice(k * 3, k * 3 + 3)], [...w.slice(r * 3, r * 3 + 3)])
+  );
   tidy(() => sum(e.forward([4, 0, 4, 2])).backward());
   assert.deepEqual([...e.weight.grad!.dataSync()], [1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 2, 2, 2]);
   assert.throws(() => e.forward([5]), /index 5 out of range/);

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  BatchNorm1d,
   Dropout,
   LayerNorm,
   Linear,
@@ -12,7 +11,17 @@ import {
   Sequential,
 } from "../src/nn/mod.ts";
 import { loadSafetensors } from "../src/io/safetensors.ts";
-import { linear, numLiveTensors, setSeed, square, sum, type Tensor, tensor, tidy, zeros } from "../src/tensor/mod.ts";
+import {
+  linear,
+  numLiveTensors,
+  setSeed,
+  square,
+  sum,
+  type Tensor,
+  tensor,
+  tidy,
+  zeros,
+} from "../src/tensor/mod.ts";
 import { assertClose, randValues } from "./helpers.ts";
 
 /** A small custom module exercising params, buffers (persistent or not) and children. */
@@ -179,7 +188,9 @@ Deno.test("loadStateDict copies in place; errors name missing, unexpected and mi
   sd.set("layers.0.extra", extra);
   assert.throws(
     () => b.loadStateDict(sd),
-    (e: Error) => /missing keys: layers\.0\.fc\.bias/.test(e.message) && /unexpected keys: layers\.0\.extra/.test(e.message),
+    (e: Error) =>
+      /missing keys: layers\.0\.fc\.bias/.test(e.message) &&
+      /unexpected keys: layers\.0\.extra/.test(e.message),
   );
   const res = b.loadStateDict(sd, { strict: false });
   assert.deepEqual(res, { missingKeys: ["layers.0.fc.bias"], unexpectedKeys: ["layers.0.extra"] });
@@ -187,7 +198,10 @@ Deno.test("loadStateDict copies in place; errors name missing, unexpected and mi
   const wrong = new Map(a.stateDict());
   const bad = zeros([4, 3]);
   wrong.set("head.weight", bad);
-  assert.throws(() => b.loadStateDict(wrong), /shape mismatch for head\.weight \(expected \[3, 4\], got \[4, 3\]\)/);
+  assert.throws(
+    () => b.loadStateDict(wrong),
+    /shape mismatch for head\.weight \(expected \[3, 4\], got \[4, 3\]\)/,
+  );
   a.dispose();
   b.dispose();
   extra.dispose();
@@ -238,7 +252,10 @@ Deno.test("saveModule/loadModule round trip through safetensors with metadata", 
     for (const [k, t] of a.stateDict()) assertClose(b.stateDict().get(k)!.dataSync(), t.dataSync(), 0, 0, k);
     // a module of another shape fails with the file and key named
     const c = new MLP([4, 7, 3], { norm: "batch" });
-    assert.throws(() => loadModule(path, c), (e: Error) => e.message.includes(path) && e.message.includes("0.weight"));
+    assert.throws(
+      () => loadModule(path, c),
+      (e: Error) => e.message.includes(path) && e.message.includes("0.weight"),
+    );
     // metadata-free linear module, missing file
     assert.throws(() => loadModule(`${dir}/nope.safetensors`, c), /nope\.safetensors/);
     for (const m of [a, b, c]) m.dispose();

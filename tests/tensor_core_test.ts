@@ -81,7 +81,10 @@ Deno.test("tidy frees intermediates and keeps the result", () => {
 Deno.test("errors name the op and shapes", () => {
   const a = tensor([1, 2, 3], [3]), b = tensor([1, 2], [2]);
   assert.throws(() => add(a, b), /add: shapes \[3\] and \[2\] cannot broadcast/);
-  assert.throws(() => matmul(tensor([1, 2], [1, 2]), tensor([1, 2], [1, 2])), /matmul: inner dimensions differ/);
+  assert.throws(
+    () => matmul(tensor([1, 2], [1, 2]), tensor([1, 2], [1, 2])),
+    /matmul: inner dimensions differ/,
+  );
   const c = randTensor([2, 2]);
   assert.throws(() => sum(c, 0).backward(), /non-scalar/);
   c.dispose();

@@ -80,6 +80,9 @@ const CASES: ConvCase[] = [
   { n: 2, c: 4, h: 5, w: 5, o: 8, k: [3, 3], stride: [2, 2], pad: [1, 1], dil: [1, 1], groups: 4 },
   { n: 1, c: 5, h: 4, w: 6, o: 3, k: [1, 1], stride: [1, 1], pad: [0, 0], dil: [1, 1], groups: 1 },
   { n: 4, c: 3, h: 11, w: 11, o: 2, k: [5, 5], stride: [3, 3], pad: [2, 2], dil: [1, 1], groups: 1 },
+  // Padding wider than the kernel: some windows lie entirely in the padding.
+  { n: 2, c: 2, h: 3, w: 4, o: 2, k: [2, 2], stride: [2, 3], pad: [3, 3], dil: [1, 1], groups: 1 },
+  { n: 1, c: 1, h: 5, w: 9, o: 1, k: [2, 3], stride: [1, 4], pad: [2, 5], dil: [3, 2], groups: 1 },
 ];
 
 Deno.test("conv2d matches a hand-worked case", () => {
@@ -121,6 +124,8 @@ Deno.test("conv2d gradients match finite differences", () => {
   // Only one input needing a gradient.
   const x3 = randTensor([1, 2, 4, 4]), w3 = randTensor([3, 2, 3, 3], rng(), 1, false);
   gradCheck((x) => conv2d(x, w3, null, { padding: 1 }), [x3]);
+  const x4 = randTensor([2, 3, 5, 4], rng(), 1, false), w4 = randTensor([4, 3, 3, 2]), b4 = randTensor([4]);
+  gradCheck((w, b) => conv2d(x4, w, b, { stride: [2, 1] }), [w4, b4]);
 });
 
 Deno.test("conv2d rejects mismatched shapes with clear errors", () => {

@@ -13,6 +13,8 @@ const symbols = {
   curandSetGeneratorOrdering: { parameters: ["u64", "i32"], result: "i32" },
   curandGenerate: { parameters: ["u64", "buffer", "usize"], result: "i32" },
   curandGenerateUniform: { parameters: ["u64", "buffer", "usize"], result: "i32" },
+  /** curandGenerate into device memory (a generator made by curandCreateGenerator). */
+  curandGenerateDevice: { name: "curandGenerate", parameters: ["u64", "u64", "usize"], result: "i32" },
   curandGetVersion: { parameters: ["buffer"], result: "i32" },
 } as const;
 

@@ -8,7 +8,10 @@ import { openCudaLibrary } from "./paths.ts";
 const symbols = {
   nvrtcVersion: { parameters: ["buffer", "buffer"], result: "i32" },
   nvrtcGetErrorString: { parameters: ["i32"], result: "pointer" },
-  nvrtcCreateProgram: { parameters: ["buffer", "buffer", "buffer", "i32", "pointer", "pointer"], result: "i32" },
+  nvrtcCreateProgram: {
+    parameters: ["buffer", "buffer", "buffer", "i32", "pointer", "pointer"],
+    result: "i32",
+  },
   nvrtcDestroyProgram: { parameters: ["buffer"], result: "i32" },
   nvrtcCompileProgram: { parameters: ["u64", "i32", "buffer"], result: "i32" },
   nvrtcGetPTXSize: { parameters: ["u64", "buffer"], result: "i32" },

@@ -3,7 +3,7 @@
  * dynamic linker's own search (bare soname), the CUDA toolkit folders, then the `nvidia/<pkg>/lib` folders of
  * pip wheels (`pip install nvidia-cublas nvidia-curand nvidia-cuda-nvrtc`) in known Python site-packages.
  */
-import { openFirst, type OpenedLibrary, readEnv } from "../load.ts";
+import { type OpenedLibrary, openFirst, readEnv } from "../load.ts";
 
 const TOOLKIT_DIRS = [
   "/usr/local/cuda/lib64",
@@ -77,30 +77,24 @@ function pipLibDirs(): string[] {
 
 let cachedDirs: string[] | undefined;
 
-/** Folders searched for CUDA libraries, in order (computed once per process). */
+/** Toolkit and pip-wheel folders that exist here, in search order (computed once per process). */
 export function cudaLibDirs(): string[] {
   if (cachedDirs) return cachedDirs;
-  const fromEnv = (readEnv("MMSSL_CUDA_LIB_DIRS") ?? "").split(":").filter((d) => d.length > 0);
   const toolkit = [...TOOLKIT_DIRS];
   for (const name of listDir("/usr/local").filter((n) => /^cuda-\d/.test(n)).reverse()) {
     toolkit.push(`/usr/local/${name}/lib64`, `/usr/local/${name}/targets/x86_64-linux/lib`);
   }
-  const seen = new Set<string>();
-  cachedDirs = [];
-  for (const d of [...fromEnv, ...toolkit.filter(isDir), ...pipLibDirs()]) {
-    if (!seen.has(d)) seen.add(d), cachedDirs.push(d);
-  }
+  cachedDirs = [...new Set([...toolkit.filter(isDir), ...pipLibDirs()])];
   return cachedDirs;
 }
 
-/** Candidate paths for the given sonames: env folders first, then bare sonames, then every other folder. */
+/** Candidate paths for the given sonames: MMSSL_CUDA_LIB_DIRS folders, bare sonames, then cudaLibDirs(). */
 export function candidatesFor(sonames: string[]): string[] {
-  const fromEnv = new Set((readEnv("MMSSL_CUDA_LIB_DIRS") ?? "").split(":").filter((d) => d.length > 0));
-  const dirs = cudaLibDirs();
+  const fromEnv = (readEnv("MMSSL_CUDA_LIB_DIRS") ?? "").split(":").filter((d) => d.length > 0);
   const out: string[] = [];
-  for (const so of sonames) for (const d of dirs) if (fromEnv.has(d)) out.push(`${d}/${so}`);
+  for (const so of sonames) for (const d of fromEnv) out.push(`${d}/${so}`);
   out.push(...sonames);
-  for (const so of sonames) for (const d of dirs) if (!fromEnv.has(d)) out.push(`${d}/${so}`);
+  for (const so of sonames) for (const d of cudaLibDirs()) out.push(`${d}/${so}`);
   return out;
 }
 

@@ -156,7 +156,15 @@ export interface Backend {
     shape: number[],
   ): void;
   /** out[o, j, i] = x[o, idx[j], i] for x viewed as [outer, axisLen, inner]. */
-  gather(x: Storage, idx: Storage, out: Storage, outer: number, axisLen: number, inner: number, nIdx: number): void;
+  gather(
+    x: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    nIdx: number,
+  ): void;
   /** out[o, idx[j], i] += g[o, j, i] (out must be initialised). */
   scatterAdd(
     g: Storage,
@@ -177,7 +185,15 @@ export interface Backend {
   /** Gradient of softmax/logSoftmax given its output y and upstream gy. */
   softmaxGrad(y: Storage, gy: Storage, out: Storage, rows: number, cols: number, log: boolean): void;
   /** Row-wise normalisation: out = (x - mean) * rstd; writes mean and rstd per row. */
-  normalizeRows(x: Storage, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void;
+  normalizeRows(
+    x: Storage,
+    out: Storage,
+    mean: Storage,
+    rstd: Storage,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void;
   /** Gradient of normalizeRows w.r.t. x given xhat (its output), rstd and upstream g. */
   normalizeRowsGrad(xhat: Storage, rstd: Storage, g: Storage, out: Storage, rows: number, cols: number): void;
   im2col(x: Storage, cols: Storage, g: Conv2dGeometry): void;
@@ -188,6 +204,13 @@ export interface Backend {
 
   // Optimisation
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void;
+
+  // Random numbers (optional: callers fall back to host sampling when absent)
+  /**
+   * Fills `out` with the float32 uniforms in (0, 1] that `new Philox(seed, stream)` (src/random/philox.ts)
+   * yields after skipping `offset` outputs, bit for bit, so device-side masks equal the CPU's.
+   */
+  randomUniform?(out: Storage, seed: bigint, stream: bigint, offset: bigint): void;
 
   /** Waits for queued device work (no-op on the CPU). */
   sync(): void;

@@ -42,7 +42,9 @@ export function setBackend(name: BackendName): void {
         current = instance("cuda");
         return;
       } catch (e) {
-        console.error(`[mmssl] CUDA unavailable, using the CPU (${e instanceof Error ? e.message.split("\n")[0] : e})`);
+        console.error(
+          `[mmssl] CUDA unavailable, using the CPU (${e instanceof Error ? e.message.split("\n")[0] : e})`,
+        );
       }
     }
     current = instance("cpu");

@@ -114,7 +114,9 @@ async function main(): Promise<void> {
   const onSigint = () => {
     if (stop.stopped) Deno.exit(130);
     stop.stopped = true;
-    console.error("\ninterrupt: stopping after this step; the last checkpoint is kept (Ctrl-C again to quit now)");
+    console.error(
+      "\ninterrupt: stopping after this step; the last checkpoint is kept (Ctrl-C again to quit now)",
+    );
   };
   Deno.addSignalListener("SIGINT", onSigint);
 

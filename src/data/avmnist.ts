@@ -73,7 +73,9 @@ async function listRecordings(dir: string): Promise<Recording[]> {
       if (e.isFile && m) out.push({ file: `${dir}/${e.name}`, digit: Number(m[1]), take: Number(m[3]) });
     }
   } catch (err) {
-    throw new Error(`avmnist: cannot list FSDD recordings in ${dir} (${(err as Error).message})`, { cause: err });
+    throw new Error(`avmnist: cannot list FSDD recordings in ${dir} (${(err as Error).message})`, {
+      cause: err,
+    });
   }
   if (out.length === 0) throw new Error(`avmnist: no {digit}_{speaker}_{take}.wav files in ${dir}`);
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -87,7 +89,11 @@ async function spectrograms(recs: Recording[], frames: number, melBins: number):
     const wavs = await Promise.all(recs.slice(i, i + chunk).map((r) => readWav(r.file)));
     wavs.forEach((w, j) => {
       if (w.channels.length !== 1) throw new Error(`avmnist: ${recs[i + j].file} is not mono`);
-      const s = logMelSpectrogram(w.channels[0], { sampleRate: w.sampleRate, nMels: melBins, floor: AUDIO_FLOOR });
+      const s = logMelSpectrogram(w.channels[0], {
+        sampleRate: w.sampleRate,
+        nMels: melBins,
+        floor: AUDIO_FLOOR,
+      });
       out.push(fitFrames(s.data, s.frames, melBins, frames, Math.log(AUDIO_FLOOR)));
     });
   }
@@ -114,9 +120,14 @@ function poolImages(pixels: Uint8Array, index: number[], size: number): Float32A
 }
 
 /** Build the AV-MNIST-style dataset from `dataDir` (holding mnist/ and fsdd/recordings/). */
-export async function makeAvMnistDataset(dataDir: string, opts: AvMnistOptions = {}): Promise<MultimodalDataset> {
+export async function makeAvMnistDataset(
+  dataDir: string,
+  opts: AvMnistOptions = {},
+): Promise<MultimodalDataset> {
   const seed = opts.seed ?? 0, size = opts.imageSize ?? 28, frames = opts.frames ?? 32;
-  const melBins = opts.melBins ?? 32, testImages = opts.testImages ?? 2000, valImages = opts.valImages ?? 1000;
+  const melBins = opts.melBins ?? 32,
+    testImages = opts.testImages ?? 2000,
+    valImages = opts.valImages ?? 1000;
   const limit = opts.limit ?? Infinity;
   checkInt("imageSize", size, 1, 28);
   if (28 % size !== 0) throw new Error(`avmnist: imageSize must divide 28 (1, 2, 4, 7, 14, 28), got ${size}`);
@@ -129,7 +140,9 @@ export async function makeAvMnistDataset(dataDir: string, opts: AvMnistOptions =
   const images = await readIdx(`${dataDir}/mnist/t10k-images-idx3-ubyte.gz`);
   const labels = await readIdx(`${dataDir}/mnist/t10k-labels-idx1-ubyte.gz`);
   if (images.shape.join() !== "10000,28,28" || labels.shape.join() !== "10000") {
-    throw new Error(`avmnist: expected 10000 28x28 MNIST t10k images and labels, got [${images.shape}] and [${labels.shape}]`);
+    throw new Error(
+      `avmnist: expected 10000 28x28 MNIST t10k images and labels, got [${images.shape}] and [${labels.shape}]`,
+    );
   }
   const pixels = images.data as Uint8Array, digits = labels.data as Uint8Array;
 
@@ -153,7 +166,9 @@ export async function makeAvMnistDataset(dataDir: string, opts: AvMnistOptions =
     const draws = new Philox(seed, stream).uniform(Math.max(img.length, 1));
     const rec = img.map((i, k) => {
       const pool = byDigit[digits[i]];
-      if (pool.length === 0) throw new Error(`avmnist: no ${name} recordings (takes ${t0}-${t1}) of digit ${digits[i]}`);
+      if (pool.length === 0) {
+        throw new Error(`avmnist: no ${name} recordings (takes ${t0}-${t1}) of digit ${digits[i]}`);
+      }
       const r = pool[Math.min(pool.length - 1, Math.floor(draws[k] * pool.length))];
       if (!usedIndex.has(r)) {
         usedIndex.set(r, used.length);

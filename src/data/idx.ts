@@ -48,7 +48,11 @@ export function parseIdx(bytes: Uint8Array, source = "<bytes>"): IdxArray {
   const n = shape.reduce((a, b) => a * b, 1);
   const need = n * type.size;
   if (bytes.length - dataStart < need) {
-    fail(`data truncated: shape [${shape}] of ${type.name} needs ${need} bytes, file has ${bytes.length - dataStart}`);
+    fail(
+      `data truncated: shape [${shape}] of ${type.name} needs ${need} bytes, file has ${
+        bytes.length - dataStart
+      }`,
+    );
   }
   switch (bytes[2]) {
     case 0x08:

@@ -30,7 +30,9 @@ function countModalities(splitDir: string): number {
 
 function readModality(path: string): ModalityArray {
   const a = readNpyAsFloat32(path);
-  if (a.shape.length === 0) throw new Error(`npy dataset: ${path} is a scalar; the first axis must be samples`);
+  if (a.shape.length === 0) {
+    throw new Error(`npy dataset: ${path} is a scalar; the first axis must be samples`);
+  }
   const shape = a.shape.length === 1 ? [a.shape[0], 1] : a.shape;
   const kind = KINDS[shape.length - 1];
   if (kind === undefined) {
@@ -42,7 +44,9 @@ function readModality(path: string): ModalityArray {
   for (let i = 0; i < a.data.length; i++) {
     if (!Number.isFinite(a.data[i])) {
       const idx = unravel(i, shape);
-      throw new Error(`npy dataset: ${path} holds ${a.data[i]} at index [${idx}] (float32 value); inputs must be finite`);
+      throw new Error(
+        `npy dataset: ${path} holds ${a.data[i]} at index [${idx}] (float32 value); inputs must be finite`,
+      );
     }
   }
   return { kind, shape, data: a.data };
@@ -63,7 +67,9 @@ function readLabels(path: string): Int32Array {
     throw new Error(`npy dataset: ${path} has shape [${a.shape}]; labels must be [N] or [N, 1]`);
   }
   for (let i = 0; i < a.data.length; i++) {
-    if (a.data[i] < 0) throw new Error(`npy dataset: ${path} holds label ${a.data[i]} at index ${i}; labels must be >= 0`);
+    if (a.data[i] < 0) {
+      throw new Error(`npy dataset: ${path} holds label ${a.data[i]} at index ${i}; labels must be >= 0`);
+    }
   }
   return a.data;
 }
@@ -76,14 +82,18 @@ function readSplit(dir: string, name: string, m: number): MultimodalSplit {
     throw new Error(`npy dataset: train has ${m} modalities but ${name} has ${found} (${missing})`);
   }
   const yPath = `${splitDir}/y.npy`;
-  if (!isFile(yPath)) throw new Error(`npy dataset: ${yPath} is missing (integer labels of the ${name} split)`);
+  if (!isFile(yPath)) {
+    throw new Error(`npy dataset: ${yPath} is missing (integer labels of the ${name} split)`);
+  }
   const modalities = Array.from({ length: m }, (_, i) => readModality(`${splitDir}/x${i}.npy`));
   const labels = readLabels(yPath);
   const n = labels.length;
   if (n === 0) throw new Error(`npy dataset: ${yPath} has no samples`);
   modalities.forEach((x, i) => {
     if (x.shape[0] !== n) {
-      throw new Error(`npy dataset: ${splitDir}/x${i}.npy has ${x.shape[0]} samples but ${yPath} has ${n} labels`);
+      throw new Error(
+        `npy dataset: ${splitDir}/x${i}.npy has ${x.shape[0]} samples but ${yPath} has ${n} labels`,
+      );
     }
   });
   return { modalities, labels: { label: labels } };
@@ -93,12 +103,16 @@ function readSplit(dir: string, name: string, m: number): MultimodalSplit {
 export function loadNpyDirDataset(dir: string): MultimodalDataset {
   for (const split of ["train", "test"]) {
     if (!isFile(`${dir}/${split}/x0.npy`)) {
-      throw new Error(`npy dataset: ${dir}/${split}/x0.npy is missing (expected ${dir}/${split}/x0.npy … x{M-1}.npy)`);
+      throw new Error(
+        `npy dataset: ${dir}/${split}/x0.npy is missing (expected ${dir}/${split}/x0.npy … x{M-1}.npy)`,
+      );
     }
   }
   const m = countModalities(`${dir}/train`);
   if (m < 2) {
-    throw new Error(`npy dataset: ${dir}/train has only x0.npy (${dir}/train/x1.npy is missing); need M >= 2 modalities`);
+    throw new Error(
+      `npy dataset: ${dir}/train has only x0.npy (${dir}/train/x1.npy is missing); need M >= 2 modalities`,
+    );
   }
   const train = readSplit(dir, "train", m);
   const test = readSplit(dir, "test", m);
@@ -117,8 +131,12 @@ export function loadNpyDirDataset(dir: string): MultimodalDataset {
     }
   }
   let maxLabel = 0;
-  for (const s of [train, test, ...(val ? [val] : [])]) for (const v of s.labels.label) maxLabel = Math.max(maxLabel, v);
-  if (maxLabel < 1) throw new Error(`npy dataset: every label in ${dir} is 0; a probe needs at least 2 classes`);
+  for (const s of [train, test, ...(val ? [val] : [])]) {
+    for (const v of s.labels.label) maxLabel = Math.max(maxLabel, v);
+  }
+  if (maxLabel < 1) {
+    throw new Error(`npy dataset: every label in ${dir} is 0; a probe needs at least 2 classes`);
+  }
   const ds: MultimodalDataset = {
     name: `npy:${dir}`,
     tasks: ["label"],

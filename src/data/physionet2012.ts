@@ -26,9 +26,42 @@ import type { MultimodalDataset, MultimodalSplit } from "./types.ts";
 
 /** The 36 time-series variables, in modality-1 column order. */
 export const PHYSIONET_SERIES: readonly string[] = [
-  "HR", "MAP", "SysABP", "DiasABP", "NISysABP", "NIDiasABP", "NIMAP", "Urine", "Temp", "GCS", "RespRate", "FiO2",
-  "MechVent", "pH", "PaCO2", "PaO2", "HCT", "K", "Platelets", "Creatinine", "BUN", "HCO3", "Mg", "Na", "Glucose",
-  "WBC", "SaO2", "Lactate", "Bilirubin", "AST", "ALT", "ALP", "Albumin", "TroponinT", "TroponinI", "Cholesterol",
+  "HR",
+  "MAP",
+  "SysABP",
+  "DiasABP",
+  "NISysABP",
+  "NIDiasABP",
+  "NIMAP",
+  "Urine",
+  "Temp",
+  "GCS",
+  "RespRate",
+  "FiO2",
+  "MechVent",
+  "pH",
+  "PaCO2",
+  "PaO2",
+  "HCT",
+  "K",
+  "Platelets",
+  "Creatinine",
+  "BUN",
+  "HCO3",
+  "Mg",
+  "Na",
+  "Glucose",
+  "WBC",
+  "SaO2",
+  "Lactate",
+  "Bilirubin",
+  "AST",
+  "ALT",
+  "ALP",
+  "Albumin",
+  "TroponinT",
+  "TroponinI",
+  "Cholesterol",
 ]; // deno-fmt-ignore
 
 /** The columns of modality 0. */
@@ -125,13 +158,17 @@ async function readOutcomes(path: string): Promise<Map<number, number>> {
   const lines = text.split("\n");
   const header = lines[0].trim().split(",");
   const idCol = header.indexOf("RecordID"), yCol = header.indexOf("In-hospital_death");
-  if (idCol < 0 || yCol < 0) throw new Error(`physionet2012 ${path}: header lacks RecordID or In-hospital_death`);
+  if (idCol < 0 || yCol < 0) {
+    throw new Error(`physionet2012 ${path}: header lacks RecordID or In-hospital_death`);
+  }
   const out = new Map<number, number>();
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() === "") continue;
     const f = lines[i].split(",");
     const y = Number(f[yCol]);
-    if (y !== 0 && y !== 1) throw new Error(`physionet2012 ${path}:${i + 1}: In-hospital_death is "${f[yCol]}"`);
+    if (y !== 0 && y !== 1) {
+      throw new Error(`physionet2012 ${path}:${i + 1}: In-hospital_death is "${f[yCol]}"`);
+    }
     out.set(Number(f[idCol]), y);
   }
   return out;
@@ -245,7 +282,9 @@ export async function makePhysioNet2012Dataset(
   const nVar = PHYSIONET_SERIES.length, lastMinute = 60 * hours;
   const obsByVar: number[][] = Array.from({ length: nVar }, () => []);
   for (const r of train) {
-    for (let k = 0; k < r.value.length; k++) if (r.minute[k] <= lastMinute) obsByVar[r.variable[k]].push(r.value[k]);
+    for (let k = 0; k < r.value.length; k++) {
+      if (r.minute[k] <= lastMinute) obsByVar[r.variable[k]].push(r.value[k]);
+    }
   }
   const seriesBounds = obsByVar.map(bounds);
   /** [hours, nVar] bin means (NaN = empty) and the forward-filled copy. */

@@ -44,7 +44,15 @@ export function parseWav(bytes: Uint8Array, source = "<bytes>"): WavAudio {
       if (format < 0) fail("data chunk comes before the fmt chunk");
       // Some writers leave the size as 0xFFFFFFFF or too large when streaming; clamp to the file.
       const dataBytes = Math.min(size, bytes.length - body);
-      return decode(bytes.subarray(body, body + dataBytes), size, format, numChannels, sampleRate, bits, fail);
+      return decode(
+        bytes.subarray(body, body + dataBytes),
+        size,
+        format,
+        numChannels,
+        sampleRate,
+        bits,
+        fail,
+      );
     }
     pos = body + size + (size & 1);
   }

@@ -19,7 +19,9 @@ export class PatchedInputAdapter extends Module {
   constructor(channels: number, h: number, w: number, dim: number) {
     super();
     this.proj = this.child("proj", new Linear(channels, dim));
-    this.pos = this.buffer("pos_emb", tensor(sinCos2dEmbedding(h, w, dim), [1, h * w, dim]), { persistent: false });
+    this.pos = this.buffer("pos_emb", tensor(sinCos2dEmbedding(h, w, dim), [1, h * w, dim]), {
+      persistent: false,
+    });
     this.tokens = h * w;
   }
 

@@ -11,7 +11,9 @@ import { ProjectionHead } from "./heads.ts";
 
 /** Unregistered encoders for each modality, built from the config (or each modality kind's default). */
 export function buildEncoders(specs: ModalitySpec[], cfg: ModelConfig): TokenEncoder[] {
-  if (specs.length < 2) throw new Error(`a multimodal model needs at least 2 modalities, got ${specs.length}`);
+  if (specs.length < 2) {
+    throw new Error(`a multimodal model needs at least 2 modalities, got ${specs.length}`);
+  }
   if (cfg.encoders && cfg.encoders.length !== specs.length) {
     throw new Error(`config lists ${cfg.encoders.length} encoders for ${specs.length} modalities`);
   }

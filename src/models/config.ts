@@ -82,7 +82,15 @@ export interface Preset {
  */
 export const PRESETS: Record<string, Preset> = {
   trifeatures: {
-    model: { tokenDim: 512, fusionHeads: 8, encoders: ["cnn", "cnn"], lambda: 1, maskRatio: 0.7, numMasks: 6, wOrtho: 1 },
+    model: {
+      tokenDim: 512,
+      fusionHeads: 8,
+      encoders: ["cnn", "cnn"],
+      lambda: 1,
+      maskRatio: 0.7,
+      numMasks: 6,
+      wOrtho: 1,
+    },
     lr: 3e-4,
     weightDecay: 1e-4,
     epochs: 100,

@@ -11,6 +11,8 @@ import { Module } from "../nn/module.ts";
 import { Conv2d, GRU, Linear, TransformerEncoderLayer } from "../nn/mod.ts";
 import type { EncoderKind, ModalitySpec, ModelConfig } from "./config.ts";
 import { FeaturesInputAdapter, PatchedInputAdapter, SequenceProjection, VectorAdapter } from "./adapters.ts";
+import { ResNetEncoder } from "./resnet.ts";
+import { CausalConvEncoder } from "./causal_conv.ts";
 
 /** An encoder plus adapter: raw modality batch in, tokens [B, L, E] out. */
 export abstract class TokenEncoder extends Module {
@@ -125,7 +127,8 @@ export class SmallCnnEncoder extends TokenEncoder {
     this.conv2 = this.child("conv2", new Conv2d(width, 2 * width, 3, { padding: 1 }));
     this.conv3 = this.child("conv3", new Conv2d(2 * width, 4 * width, 3, { padding: 1 }));
     // 5x5/2 halves (rounding up), each 2x2 pool halves (rounding down).
-    const fh = Math.floor(Math.floor(Math.ceil(h / 2) / 2) / 2), fw = Math.floor(Math.floor(Math.ceil(w / 2) / 2) / 2);
+    const fh = Math.floor(Math.floor(Math.ceil(h / 2) / 2) / 2),
+      fw = Math.floor(Math.floor(Math.ceil(w / 2) / 2) / 2);
     if (fh < 1 || fw < 1) throw new Error(`cnn encoder: image ${h}x${w} is too small (needs at least 8x8)`);
     this.numTokens = fh * fw;
     this.adapter = this.child("adapter", new PatchedInputAdapter(4 * width, fh, fw, dim));
@@ -162,11 +165,21 @@ export function buildEncoder(kind: EncoderKind, spec: ModalitySpec, cfg: ModelCo
       return new GruEncoder(spec, cfg.tokenDim);
     case "mlp":
       need("vector", 1);
-      return spec.shape[0] <= 64 ? new TabularEncoder(spec, cfg.tokenDim) : new VectorTokenEncoder(spec, cfg.tokenDim);
+      return spec.shape[0] <= 64
+        ? new TabularEncoder(spec, cfg.tokenDim)
+        : new VectorTokenEncoder(spec, cfg.tokenDim);
     case "cnn":
       need("image", 3);
       return new SmallCnnEncoder(spec, cfg.tokenDim, cfg.cnnWidth);
+    case "resnet":
+      need("image", 3);
+      return new ResNetEncoder(spec, cfg.tokenDim, cfg.cnnWidth);
+    case "causalconv":
+      need("sequence", 2);
+      return new CausalConvEncoder(spec, cfg.tokenDim);
     default:
-      throw new Error(`encoder "${kind}" is not available in this version (available: tokens, transformer, gru, mlp, cnn)`);
+      throw new Error(
+        `encoder "${kind}" is not available (available: tokens, transformer, gru, mlp, cnn, resnet, causalconv)`,
+      );
   }
 }

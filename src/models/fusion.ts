@@ -66,7 +66,10 @@ export class FusionTransformer extends Module {
     this.cls = this.param("cls_token", randn([1, 1, dim]));
     this.maskToken = this.param("mask_token", tensor(new Float32Array(dim), [dim]));
     truncNormal_(this.maskToken, 0, 0.02, -0.02, 0.02);
-    this.blocks = Array.from({ length: layers }, (_, i) => this.child(`block${i}`, new FusionBlock(dim, heads)));
+    this.blocks = Array.from(
+      { length: layers },
+      (_, i) => this.child(`block${i}`, new FusionBlock(dim, heads)),
+    );
     this.lnPost = this.child("ln_post", new LayerNorm(dim));
     this.clipInit(layers);
   }

@@ -9,7 +9,12 @@ import type { Philox } from "../random/philox.ts";
  * random (the ranks of fresh uniforms, as argsort of noise in the reference), the rest replaced by the mask
  * token. Returns a [batch, length] keep mask.
  */
-export function sampleFixedCountMask(rng: Philox, batch: number, length: number, ratio: number): Float32Array {
+export function sampleFixedCountMask(
+  rng: Philox,
+  batch: number,
+  length: number,
+  ratio: number,
+): Float32Array {
   if (!(ratio >= 0 && ratio < 1)) throw new Error(`mask ratio must be in [0, 1), got ${ratio}`);
   const keepCount = Math.floor(length * (1 - ratio));
   const out = new Float32Array(batch * length);

@@ -1,6 +1,6 @@
 /** Optimizers, gradient clipping, learning-rate schedules and weight-decay grouping. */
 export { Optimizer } from "./optimizer.ts";
-export type { OptimizerStateDict, ParamGroup, ResolvedParamGroup } from "./optimizer.ts";
+export type { OptimizerStateDict, ParamGroup, ParamState, ResolvedParamGroup } from "./optimizer.ts";
 export { AdamW } from "./adamw.ts";
 export type { AdamWOptions } from "./adamw.ts";
 export { SGD } from "./sgd.ts";

@@ -35,10 +35,16 @@ function isGroupList(p: Tensor[] | ParamGroup[]): p is ParamGroup[] {
   return p.length > 0 && "params" in (p[0] as object);
 }
 
+/** The state of one parameter: how many updates it received and its named state tensors. */
+export interface ParamState {
+  step: number;
+  slots: Map<string, Tensor>;
+}
+
 export abstract class Optimizer {
   readonly groups: ResolvedParamGroup[];
   /** Per flat parameter index: the number of updates applied and the named state tensors. */
-  protected readonly state = new Map<number, { step: number; slots: Map<string, Tensor> }>();
+  protected readonly state: Map<number, ParamState> = new Map();
   private readonly flat: Tensor[] = [];
 
   constructor(params: Tensor[] | ParamGroup[], defaults: { lr: number; weightDecay: number }) {
@@ -106,7 +112,7 @@ export abstract class Optimizer {
   }
 
   /** The state of parameter i, created with zero-filled slots on first use. */
-  protected stateOf(i: number, p: Tensor, slots: string[]): { step: number; slots: Map<string, Tensor> } {
+  protected stateOf(i: number, p: Tensor, slots: string[]): ParamState {
     let s = this.state.get(i);
     if (!s) {
       s = { step: 0, slots: new Map(slots.map((name) => [name, keep(zeros([...p.shape]))])) };

@@ -87,58 +87,66 @@ function cloneOf(a: Tensor): Tensor {
 export function backward(root: Tensor, gradOutput?: Tensor): void {
   if (!root.requiresGrad) throw new Error(`backward(): tensor ${shapeStr(root.shape)} does not require grad`);
   if (!gradOutput && root.size !== 1) {
-    throw new Error(`backward(): called on a non-scalar tensor of shape ${shapeStr(root.shape)}; pass a gradient`);
+    throw new Error(
+      `backward(): called on a non-scalar tensor of shape ${shapeStr(root.shape)}; pass a gradient`,
+    );
   }
   if (gradOutput && gradOutput.size !== root.size) {
-    throw new Error(`backward(): gradient ${shapeStr(gradOutput.shape)} does not match ${shapeStr(root.shape)}`);
+    throw new Error(
+      `backward(): gradient ${shapeStr(gradOutput.shape)} does not match ${shapeStr(root.shape)}`,
+    );
   }
   // Everything made while backpropagating, other than the leaves' gradients (kept), is freed at the end.
-  tidy(() => noGrad(() => {
-    const order = topoOrder(root);
-    const grads = new Map<number, Tensor>();
-    const seed = gradOutput ? cloneOf(gradOutput) : new Tensor(root.backend.fromHost(new Float32Array([1])), root.shape, root.backend);
-    grads.set(root.id, seed);
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const g = grads.get(t.id);
-      if (!g) continue;
-      grads.delete(t.id);
-      if (!t.node) {
-        if (t.grad) {
-          const sum = addSame(t.grad, g);
-          t.grad.dispose();
-          g.dispose();
-          t.grad = keep(sum);
-        } else {
-          t.grad = keep(g);
+  tidy(() =>
+    noGrad(() => {
+      const order = topoOrder(root);
+      const grads = new Map<number, Tensor>();
+      const seed = gradOutput
+        ? cloneOf(gradOutput)
+        : new Tensor(root.backend.fromHost(new Float32Array([1])), root.shape, root.backend);
+      grads.set(root.id, seed);
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i];
+        const g = grads.get(t.id);
+        if (!g) continue;
+        grads.delete(t.id);
+        if (!t.node) {
+          if (t.grad) {
+            const sum = addSame(t.grad, g);
+            t.grad.dispose();
+            g.dispose();
+            t.grad = keep(sum);
+          } else {
+            t.grad = keep(g);
+          }
+          continue;
         }
-        continue;
+        const node = t.node;
+        const fn = registry.get(node.op);
+        if (!fn) throw new Error(`backward(): op "${node.op}" has no registered gradient`);
+        const inGrads = fn(g, node, t);
+        const used = new Set<Tensor>();
+        node.inputs.forEach((inp, k) => {
+          let gi = inGrads[k];
+          if (!gi || !inp.requiresGrad) return;
+          if (gi.size !== inp.size) {
+            throw new Error(
+              `backward(): gradient of op "${node.op}" input ${k} has shape ${shapeStr(gi.shape)}, ` +
+                `expected ${shapeStr(inp.shape)}`,
+            );
+          }
+          if (used.has(gi)) gi = cloneOf(gi); // the same tensor returned for two inputs
+          used.add(gi);
+          const prev = grads.get(inp.id);
+          if (prev) {
+            grads.set(inp.id, addSame(prev, gi));
+            prev.dispose();
+            gi.dispose();
+          } else grads.set(inp.id, gi);
+        });
+        for (const gi of inGrads) if (gi && !used.has(gi) && gi !== g) gi.dispose();
+        if (!used.has(g)) g.dispose();
       }
-      const node = t.node;
-      const fn = registry.get(node.op);
-      if (!fn) throw new Error(`backward(): op "${node.op}" has no registered gradient`);
-      const inGrads = fn(g, node, t);
-      const used = new Set<Tensor>();
-      node.inputs.forEach((inp, k) => {
-        let gi = inGrads[k];
-        if (!gi || !inp.requiresGrad) return;
-        if (gi.size !== inp.size) {
-          throw new Error(
-            `backward(): gradient of op "${node.op}" input ${k} has shape ${shapeStr(gi.shape)}, ` +
-              `expected ${shapeStr(inp.shape)}`,
-          );
-        }
-        if (used.has(gi)) gi = cloneOf(gi); // the same tensor returned for two inputs
-        used.add(gi);
-        const prev = grads.get(inp.id);
-        if (prev) {
-          grads.set(inp.id, addSame(prev, gi));
-          prev.dispose();
-          gi.dispose();
-        } else grads.set(inp.id, gi);
-      });
-      for (const gi of inGrads) if (gi && !used.has(gi) && gi !== g) gi.dispose();
-      if (!used.has(g)) g.dispose();
-    }
-  }));
+    })
+  );
 }

@@ -60,8 +60,8 @@ function collect(value: unknown, out: Set<Disposable>, depth = 0): void {
     out.add(value as Disposable);
     return;
   }
-  if (Array.isArray(value)) for (const v of value) collect(v, out, depth + 1);
-  else if (value instanceof Map) for (const v of value.values()) collect(v, out, depth + 1);
+  if (Array.isArray(value)) { for (const v of value) collect(v, out, depth + 1); }
+  else if (value instanceof Map) { for (const v of value.values()) collect(v, out, depth + 1); }
   else if (Object.getPrototypeOf(value) === Object.prototype) {
     for (const v of Object.values(value)) collect(v, out, depth + 1);
   }

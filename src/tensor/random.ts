@@ -33,7 +33,13 @@ export function rand(shape: number[], lo = 0, hi = 1, rng: Philox = globalRng): 
 }
 
 /** Normal(0, std) values, redrawn until inside [lo, hi] (like torch.nn.init.trunc_normal_). */
-export function truncNormal(shape: number[], std: number, lo: number, hi: number, rng: Philox = globalRng): Tensor {
+export function truncNormal(
+  shape: number[],
+  std: number,
+  lo: number,
+  hi: number,
+  rng: Philox = globalRng,
+): Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
   const out = new Float32Array(n);
   for (let i = 0; i < n;) {

@@ -32,7 +32,9 @@ export function broadcastShapes(op: string, a: readonly number[], b: readonly nu
   for (let i = 0; i < nd; i++) {
     const da = a[a.length - nd + i] ?? 1, db = b[b.length - nd + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new Error(`${op}: shapes ${shapeStr(a)} and ${shapeStr(b)} cannot broadcast (axis ${i}: ${da} vs ${db})`);
+      throw new Error(
+        `${op}: shapes ${shapeStr(a)} and ${shapeStr(b)} cannot broadcast (axis ${i}: ${da} vs ${db})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }
@@ -52,7 +54,9 @@ export function normalizeAxes(op: string, axes: number | number[] | undefined, r
   const list = Array.isArray(axes) ? axes : [axes];
   const out = list.map((a) => {
     const n = a < 0 ? a + rank : a;
-    if (!(n >= 0 && n < rank) || !Number.isInteger(n)) throw new Error(`${op}: axis ${a} out of range for rank ${rank}`);
+    if (!(n >= 0 && n < rank) || !Number.isInteger(n)) {
+      throw new Error(`${op}: axis ${a} out of range for rank ${rank}`);
+    }
     return n;
   });
   return [...new Set(out)].sort((x, y) => x - y);

@@ -57,7 +57,9 @@ export class Tensor {
   /** The backend storage; throws when the tensor was disposed. */
   get storage(): Storage {
     if (this.storageRef === null) {
-      throw new Error(`tensor #${this.id}${this.name ? ` (${this.name})` : ""} ${shapeStr(this.shape)} was disposed`);
+      throw new Error(
+        `tensor #${this.id}${this.name ? ` (${this.name})` : ""} ${shapeStr(this.shape)} was disposed`,
+      );
     }
     return this.storageRef;
   }
@@ -105,6 +107,8 @@ export class Tensor {
   }
 
   toString(): string {
-    return `Tensor(${shapeStr(this.shape)}, ${this.backend.name}${this.requiresGrad ? ", requiresGrad" : ""})`;
+    return `Tensor(${shapeStr(this.shape)}, ${this.backend.name}${
+      this.requiresGrad ? ", requiresGrad" : ""
+    })`;
   }
 }

@@ -5,7 +5,7 @@
  * crash mid-save is detected on resume instead of silently mixing epochs; the previous good files are never
  * overwritten in place.
  */
-import { loadSafetensors, saveSafetensors, type SafetensorsTensor } from "../io/safetensors.ts";
+import { loadSafetensors, type SafetensorsTensor, saveSafetensors } from "../io/safetensors.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
 import type { Module } from "../nn/module.ts";
 import type { Optimizer, OptimizerStateDict } from "../optim/optimizer.ts";
@@ -66,7 +66,9 @@ function tensorsOf(path: string, epoch: number): Map<string, Tensor> {
   }
   const out = new Map<string, Tensor>();
   for (const [name, t] of Object.entries(file.tensors)) {
-    if (!(t.data instanceof Float32Array)) throw new Error(`checkpoint ${path}: tensor "${name}" is not float32`);
+    if (!(t.data instanceof Float32Array)) {
+      throw new Error(`checkpoint ${path}: tensor "${name}" is not float32`);
+    }
     out.set(name, tensor(t.data, t.shape));
   }
   return out;

@@ -8,7 +8,11 @@ import { tidy } from "../tensor/mod.ts";
 import { plainBatch, toTensors } from "./views.ts";
 
 /** Features [N, D] of a split, computed in eval mode in batches. */
-export function extractFeatures(model: SslModel, split: MultimodalSplit, batch = 256): { x: Float32Array; dim: number } {
+export function extractFeatures(
+  model: SslModel,
+  split: MultimodalSplit,
+  batch = 256,
+): { x: Float32Array; dim: number } {
   const n = splitSize(split);
   const chunks: Float32Array[] = [];
   let dim = 0;
@@ -33,7 +37,10 @@ export function extractFeatures(model: SslModel, split: MultimodalSplit, batch =
 }
 
 /** Probe scores per task name. */
-export type ProbeScores = Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number; C: number }>;
+export type ProbeScores = Record<
+  string,
+  { balancedAccuracy: number; accuracy: number; auroc?: number; C: number }
+>;
 
 /** Fits and scores a linear probe for every task of the dataset on the model's frozen features. */
 export function probeAllTasks(

@@ -86,7 +86,9 @@ export function trainAndEvaluate(
   const metrics = JsonlWriter.open(`${cfg.out}/metrics.jsonl`, { append: startEpoch > 0 });
   const n = splitSize(ds.ssl);
   const stepsPerEpoch = Math.floor(n / cfg.batch);
-  if (stepsPerEpoch < 1) throw new Error(`dataset ${ds.name} has ${n} training samples, fewer than one batch of ${cfg.batch}`);
+  if (stepsPerEpoch < 1) {
+    throw new Error(`dataset ${ds.name} has ${n} training samples, fewer than one batch of ${cfg.batch}`);
+  }
   const progress = new Progress({
     total: stepsPerEpoch * cfg.epochs,
     label: `${cfg.method}/${ds.name}`,
@@ -116,7 +118,9 @@ export function trainAndEvaluate(
         return { loss: out.loss.item(), parts };
       });
       if (!Number.isFinite(loss)) {
-        throw new Error(`loss became ${loss} at epoch ${epoch}, step ${s} (try a lower --lr); last checkpoint kept`);
+        throw new Error(
+          `loss became ${loss} at epoch ${epoch}, step ${s} (try a lower --lr); last checkpoint kept`,
+        );
       }
       optimizer.step();
       optimizer.zeroGrad();

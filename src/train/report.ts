@@ -23,7 +23,14 @@ export function resultsJson(r: RunResult): ResultsJson {
       ...(s.auroc !== undefined ? { auroc: s.auroc } : {}),
     };
   }
-  return { method: r.method, dataset: r.dataset, seed: r.seed, epochs: r.epochs, probe, trainSeconds: r.trainSeconds };
+  return {
+    method: r.method,
+    dataset: r.dataset,
+    seed: r.seed,
+    epochs: r.epochs,
+    probe,
+    trainSeconds: r.trainSeconds,
+  };
 }
 
 export function writeResults(dir: string, r: RunResult): void {
@@ -41,14 +48,20 @@ export function runChartSvg(results: RunResult[], title: string): string {
     title: `${title}: training loss`,
     xLabel: "epoch",
     yLabel: "loss",
-    series: results.map((r) => ({ name: r.method, points: r.history.map((h) => [h.epoch, h.loss] as [number, number]) })),
+    series: results.map((r) => ({
+      name: r.method,
+      points: r.history.map((h) => [h.epoch, h.loss] as [number, number]),
+    })),
   });
   const tasks = [...new Set(results.flatMap((r) => Object.keys(r.probe)))];
   if (tasks.length === 0) return composeSvgs(losses);
   const bars = barChartSvg({
     title: `${title}: linear probe (balanced accuracy)`,
     groups: tasks,
-    series: results.map((r) => ({ name: r.method, values: tasks.map((t) => r.probe[t]?.balancedAccuracy ?? NaN) })),
+    series: results.map((r) => ({
+      name: r.method,
+      values: tasks.map((t) => r.probe[t]?.balancedAccuracy ?? NaN),
+    })),
     yMin: 0,
     yMax: 1,
     yLabel: "balanced accuracy",

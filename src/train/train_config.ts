@@ -112,14 +112,22 @@ export function resolveConfig(
   if (presetName) {
     const p = PRESETS[presetName];
     if (!p) throw new Error(`unknown preset "${presetName}" (known: ${Object.keys(PRESETS).join(", ")})`);
-    layers.push({ model: p.model as ModelConfig, lr: p.lr, weightDecay: p.weightDecay, epochs: p.epochs, batch: p.batch });
+    layers.push({
+      model: p.model as ModelConfig,
+      lr: p.lr,
+      weightDecay: p.weightDecay,
+      epochs: p.epochs,
+      batch: p.batch,
+    });
   }
   layers.push(fileConfig, cli);
   const cfg = baseConfig();
   cfg.dataset = dataset;
   for (const layer of layers) {
     const { model, data, probe, ...rest } = layer;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+    for (const [k, v] of Object.entries(rest)) {
+      if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+    }
     if (model) cfg.model = { ...cfg.model, ...stripUndefined(model) };
     if (data) cfg.data = { ...cfg.data, ...data };
     if (probe) cfg.probe = { ...cfg.probe, ...probe };
@@ -135,21 +143,29 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 /** Throws a clear error naming the first bad setting. */
 export function validateConfig(c: TrainConfig): void {
   const positiveInt = (name: string, v: number) => {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`config: ${name} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) {
+      throw new Error(`config: ${name} must be a positive integer, got ${v}`);
+    }
   };
   positiveInt("epochs", c.epochs);
   positiveInt("batch", c.batch);
   if (c.batch < 2) throw new Error(`config: batch must be at least 2 for contrastive losses, got ${c.batch}`);
-  if (!Number.isInteger(c.seed) || c.seed < 0) throw new Error(`config: seed must be a non-negative integer, got ${c.seed}`);
+  if (!Number.isInteger(c.seed) || c.seed < 0) {
+    throw new Error(`config: seed must be a non-negative integer, got ${c.seed}`);
+  }
   if (!(c.lr > 0)) throw new Error(`config: lr must be positive, got ${c.lr}`);
   if (!(c.weightDecay >= 0)) throw new Error(`config: weightDecay must be >= 0, got ${c.weightDecay}`);
   const m = c.model;
   positiveInt("model.tokenDim", m.tokenDim);
   positiveInt("model.fusionHeads", m.fusionHeads);
   if (m.tokenDim % m.fusionHeads !== 0) {
-    throw new Error(`config: model.tokenDim ${m.tokenDim} is not divisible by model.fusionHeads ${m.fusionHeads}`);
+    throw new Error(
+      `config: model.tokenDim ${m.tokenDim} is not divisible by model.fusionHeads ${m.fusionHeads}`,
+    );
   }
   if (!(m.tau > 0)) throw new Error(`config: model.tau must be positive, got ${m.tau}`);
-  if (!(m.maskRatio >= 0 && m.maskRatio < 1)) throw new Error(`config: model.maskRatio must be in [0, 1), got ${m.maskRatio}`);
+  if (!(m.maskRatio >= 0 && m.maskRatio < 1)) {
+    throw new Error(`config: model.maskRatio must be in [0, 1), got ${m.maskRatio}`);
+  }
   positiveInt("model.numMasks", m.numMasks);
 }

@@ -11,11 +11,18 @@ import type {
   UnaryGradOp,
   UnaryOp,
 } from "../backend.ts";
+import { Philox } from "../../random/philox.ts";
 import { loadOpenBlas, type OpenBlasLibrary } from "../../../ffi/openblas.ts";
 import { BufferPool, cpu, CpuStorage } from "./storage.ts";
 import { binaryKernel, scalarKernel, unaryGradKernel, unaryKernel } from "./elementwise.ts";
-import { copyStridedKernel, gatherKernel, reduceKernel, scatterAddKernel, whereKernel } from "./reduce_copy.ts";
-import { matmulBlas, matmulFallback } from "./matmul.ts";
+import {
+  copyStridedKernel,
+  gatherKernel,
+  reduceKernel,
+  scatterAddKernel,
+  whereKernel,
+} from "./reduce_copy.ts";
+import { matmulBlas, matmulFallback, matmulSmall, SMALL_GEMM_WORK } from "./matmul.ts";
 import {
   adamwKernel,
   col2imKernel,
@@ -117,7 +124,15 @@ export class CpuBackend implements Backend {
   ): void {
     copyStridedKernel(cpu(src).data, srcOffset, srcStrides, cpu(dst).data, dstOffset, dstStrides, shape);
   }
-  gather(x: Storage, idx: Storage, out: Storage, outer: number, axisLen: number, inner: number, nIdx: number): void {
+  gather(
+    x: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
     gatherKernel(cpu(x).data, cpu(idx).data, cpu(out).data, outer, axisLen, inner, nIdx);
   }
   scatterAdd(
@@ -133,7 +148,9 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, out: Storage, args: MatmulArgs): void {
-    if (this.blas) matmulBlas(this.blas, cpu(a), cpu(b), cpu(out), args);
+    if (args.m * args.n * args.k <= SMALL_GEMM_WORK) {
+      matmulSmall(cpu(a).data, cpu(b).data, cpu(out).data, args);
+    } else if (this.blas) matmulBlas(this.blas, cpu(a), cpu(b), cpu(out), args);
     else matmulFallback(cpu(a).data, cpu(b).data, cpu(out).data, args);
   }
 
@@ -143,10 +160,25 @@ export class CpuBackend implements Backend {
   softmaxGrad(y: Storage, gy: Storage, out: Storage, rows: number, cols: number, log: boolean): void {
     softmaxGradKernel(cpu(y).data, cpu(gy).data, cpu(out).data, rows, cols, log);
   }
-  normalizeRows(x: Storage, out: Storage, mean: Storage, rstd: Storage, rows: number, cols: number, eps: number): void {
+  normalizeRows(
+    x: Storage,
+    out: Storage,
+    mean: Storage,
+    rstd: Storage,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void {
     normalizeRowsKernel(cpu(x).data, cpu(out).data, cpu(mean).data, cpu(rstd).data, rows, cols, eps);
   }
-  normalizeRowsGrad(xhat: Storage, rstd: Storage, g: Storage, out: Storage, rows: number, cols: number): void {
+  normalizeRowsGrad(
+    xhat: Storage,
+    rstd: Storage,
+    g: Storage,
+    out: Storage,
+    rows: number,
+    cols: number,
+  ): void {
     normalizeRowsGradKernel(cpu(xhat).data, cpu(rstd).data, cpu(g).data, cpu(out).data, rows, cols);
   }
   im2col(x: Storage, cols: Storage, g: Conv2dGeometry): void {
@@ -160,6 +192,11 @@ export class CpuBackend implements Backend {
   }
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void {
     adamwKernel(cpu(param).data, cpu(grad).data, cpu(m).data, cpu(v).data, args);
+  }
+  randomUniform(out: Storage, seed: bigint, stream: bigint, offset: bigint): void {
+    const rng = new Philox(seed, stream);
+    rng.skip(offset);
+    cpu(out).data.set(rng.uniform(out.size));
   }
   sync(): void {}
 }

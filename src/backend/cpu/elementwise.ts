@@ -131,7 +131,7 @@ export function scalarKernel(op: ScalarOp, x: Float32Array, o: Float32Array, a: 
       for (let i = 0; i < n; i++) o[i] = x[i] * a + b;
       return;
     case "powS":
-      if (a === 2) for (let i = 0; i < n; i++) o[i] = x[i] * x[i];
+      if (a === 2) { for (let i = 0; i < n; i++) o[i] = x[i] * x[i]; }
       else for (let i = 0; i < n; i++) o[i] = Math.pow(x[i], a);
       return;
     case "rsubS":

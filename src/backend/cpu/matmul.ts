@@ -84,3 +84,36 @@ export function matmulFallback(a: Float32Array, b: Float32Array, c: Float32Array
     }
   }
 }
+
+/**
+ * Direct strided GEMM for many tiny matrices (attention scores per head): no packing, no FFI call per item.
+ * Worth it below ~32³ multiply-adds per item, where a cblas_sgemm call costs more than the arithmetic.
+ */
+export function matmulSmall(a: Float32Array, b: Float32Array, c: Float32Array, args: MatmulArgs): void {
+  const { batch, m, n, k, transA, transB, strideA, strideB, strideC } = args;
+  const alpha = args.alpha ?? 1, beta = args.beta ?? 0;
+  // element (i, p) of op(A) is at a[ao + i * ai + p * ap]; likewise for B.
+  const ai = transA ? 1 : k, ap = transA ? m : 1;
+  const bp = transB ? 1 : n, bj = transB ? k : 1;
+  const row = new Float64Array(n);
+  for (let t = 0; t < batch; t++) {
+    const ao = t * strideA, bo = t * strideB, co = t * strideC;
+    for (let i = 0; i < m; i++) {
+      row.fill(0);
+      const aRow = ao + i * ai;
+      for (let p = 0; p < k; p++) {
+        const av = a[aRow + p * ap];
+        if (av === 0) continue;
+        const bRow = bo + p * bp;
+        if (bj === 1) { for (let j = 0; j < n; j++) row[j] += av * b[bRow + j]; }
+        else for (let j = 0; j < n; j++) row[j] += av * b[bRow + j * bj];
+      }
+      const cRow = co + i * n;
+      if (beta === 0) { for (let j = 0; j < n; j++) c[cRow + j] = alpha * row[j]; }
+      else for (let j = 0; j < n; j++) c[cRow + j] = alpha * row[j] + beta * c[cRow + j];
+    }
+  }
+}
+
+/** Below this many multiply-adds per batch item, the direct TypeScript kernel beats an FFI sgemm call. */
+export const SMALL_GEMM_WORK = 24 * 24 * 24;

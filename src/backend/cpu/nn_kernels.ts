@@ -1,19 +1,27 @@
 /** CPU fused kernels: softmax, row normalisation, im2col/col2im, max pooling, AdamW. */
 import type { AdamWArgs, Conv2dGeometry } from "../backend.ts";
 
-export function softmaxKernel(x: Float32Array, o: Float32Array, rows: number, cols: number, log: boolean): void {
+export function softmaxKernel(
+  x: Float32Array,
+  o: Float32Array,
+  rows: number,
+  cols: number,
+  log: boolean,
+): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let mx = -Infinity;
     for (let j = 0; j < cols; j++) if (x[base + j] > mx) mx = x[base + j];
     let s = 0;
-    for (let j = 0; j < cols; j++) s += Math.exp(x[base + j] - mx);
     if (log) {
+      for (let j = 0; j < cols; j++) s += Math.exp(x[base + j] - mx);
       const lse = mx + Math.log(s);
       for (let j = 0; j < cols; j++) o[base + j] = x[base + j] - lse;
     } else {
+      // one exp per element: store the shifted exponentials, then scale
+      for (let j = 0; j < cols; j++) s += o[base + j] = Math.exp(x[base + j] - mx);
       const inv = 1 / s;
-      for (let j = 0; j < cols; j++) o[base + j] = Math.exp(x[base + j] - mx) * inv;
+      for (let j = 0; j < cols; j++) o[base + j] *= inv;
     }
   }
 }
@@ -87,6 +95,13 @@ export function normalizeRowsGradKernel(
   }
 }
 
+/** The output columns ox whose input column ox * strideW + offX lies inside [0, w): [lo, hi). */
+function validColumns(offX: number, strideW: number, w: number, outW: number): [number, number] {
+  const lo = Math.max(0, Math.ceil(-offX / strideW));
+  const hi = Math.min(outW, Math.floor((w - 1 - offX) / strideW) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
 /** im2col: x [n, c, h, w] -> cols [n, c*kh*kw, outH*outW]. */
 export function im2colKernel(x: Float32Array, cols: Float32Array, g: Conv2dGeometry): void {
   const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = g;
@@ -96,17 +111,20 @@ export function im2colKernel(x: Float32Array, cols: Float32Array, g: Conv2dGeome
       const src = (b * c + ch) * h * w;
       for (let ki = 0; ki < kh; ki++) {
         for (let kj = 0; kj < kw; kj++) {
-          for (let oy = 0; oy < outH; oy++) {
+          const offX = kj * dilationW - padW;
+          // Bounds along x are the same for every output row: fill the padding, copy the valid span unchecked.
+          const [lo, hi] = validColumns(offX, strideW, w, outW);
+          for (let oy = 0; oy < outH; oy++, dst += outW) {
             const iy = oy * strideH - padH + ki * dilationH;
             if (iy < 0 || iy >= h) {
               cols.fill(0, dst, dst + outW);
-              dst += outW;
               continue;
             }
-            for (let ox = 0; ox < outW; ox++) {
-              const ix = ox * strideW - padW + kj * dilationW;
-              cols[dst++] = ix >= 0 && ix < w ? x[src + iy * w + ix] : 0;
-            }
+            const row = src + iy * w + offX;
+            for (let ox = 0; ox < lo; ox++) cols[dst + ox] = 0;
+            if (strideW === 1) { for (let ox = lo; ox < hi; ox++) cols[dst + ox] = x[row + ox]; }
+            else for (let ox = lo; ox < hi; ox++) cols[dst + ox] = x[row + ox * strideW];
+            for (let ox = hi; ox < outW; ox++) cols[dst + ox] = 0;
           }
         }
       }
@@ -123,16 +141,14 @@ export function col2imKernel(cols: Float32Array, out: Float32Array, g: Conv2dGeo
       const dst = (b * c + ch) * h * w;
       for (let ki = 0; ki < kh; ki++) {
         for (let kj = 0; kj < kw; kj++) {
-          for (let oy = 0; oy < outH; oy++) {
+          const offX = kj * dilationW - padW;
+          const [lo, hi] = validColumns(offX, strideW, w, outW);
+          for (let oy = 0; oy < outH; oy++, src += outW) {
             const iy = oy * strideH - padH + ki * dilationH;
-            if (iy < 0 || iy >= h) {
-              src += outW;
-              continue;
-            }
-            for (let ox = 0; ox < outW; ox++, src++) {
-              const ix = ox * strideW - padW + kj * dilationW;
-              if (ix >= 0 && ix < w) out[dst + iy * w + ix] += cols[src];
-            }
+            if (iy < 0 || iy >= h) continue;
+            const row = dst + iy * w + offX;
+            if (strideW === 1) { for (let ox = lo; ox < hi; ox++) out[row + ox] += cols[src + ox]; }
+            else for (let ox = lo; ox < hi; ox++) out[row + ox * strideW] += cols[src + ox];
           }
         }
       }
@@ -141,7 +157,12 @@ export function col2imKernel(cols: Float32Array, out: Float32Array, g: Conv2dGeo
 }
 
 /** Max pooling over [n, c, h, w]; padding counts as -Infinity; argmax holds flat input indices. */
-export function maxPool2dKernel(x: Float32Array, o: Float32Array, arg: Float32Array, g: Conv2dGeometry): void {
+export function maxPool2dKernel(
+  x: Float32Array,
+  o: Float32Array,
+  arg: Float32Array,
+  g: Conv2dGeometry,
+): void {
   const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = g;
   let dst = 0;
   for (let plane = 0; plane < n * c; plane++) {
@@ -170,7 +191,13 @@ export function maxPool2dKernel(x: Float32Array, o: Float32Array, arg: Float32Ar
 }
 
 /** One decoupled-weight-decay Adam update, in place (PyTorch AdamW semantics). */
-export function adamwKernel(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, a: AdamWArgs): void {
+export function adamwKernel(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  a: AdamWArgs,
+): void {
   const { lr, beta1, beta2, eps, weightDecay, step } = a;
   const bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
   const stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2), decay = 1 - lr * weightDecay;

@@ -31,8 +31,8 @@ export function reduceKernel(
     for (let p = 0; p < outer; p++) {
       const base = p * r;
       let acc = op === "sum" ? 0 : x[base];
-      if (op === "sum") for (let j = 0; j < r; j++) acc += x[base + j];
-      else if (op === "max") for (let j = 1; j < r; j++) acc = x[base + j] > acc ? x[base + j] : acc;
+      if (op === "sum") { for (let j = 0; j < r; j++) acc += x[base + j]; }
+      else if (op === "max") { for (let j = 1; j < r; j++) acc = x[base + j] > acc ? x[base + j] : acc; }
       else for (let j = 1; j < r; j++) acc = x[base + j] < acc ? x[base + j] : acc;
       o[p] = acc;
     }
@@ -45,9 +45,12 @@ export function reduceKernel(
     for (let i = 0; i < inner; i++) acc[i] = op === "sum" ? 0 : x[base + i];
     for (let j = op === "sum" ? 0 : 1; j < r; j++) {
       const row = base + j * inner;
-      if (op === "sum") for (let i = 0; i < inner; i++) acc[i] += x[row + i];
-      else if (op === "max") for (let i = 0; i < inner; i++) acc[i] = x[row + i] > acc[i] ? x[row + i] : acc[i];
-      else for (let i = 0; i < inner; i++) acc[i] = x[row + i] < acc[i] ? x[row + i] : acc[i];
+      if (op === "sum") { for (let i = 0; i < inner; i++) acc[i] += x[row + i]; }
+      else if (op === "max") {
+        for (let i = 0; i < inner; i++) {
+          acc[i] = x[row + i] > acc[i] ? x[row + i] : acc[i];
+        }
+      } else for (let i = 0; i < inner; i++) acc[i] = x[row + i] < acc[i] ? x[row + i] : acc[i];
     }
     for (let i = 0; i < inner; i++) o[p * inner + i] = acc[i];
   }
@@ -77,7 +80,8 @@ export function copyStridedKernel(
   const idx = new Array<number>(nd - 1).fill(0);
   let si = srcOffset, di = dstOffset;
   for (let r = 0; r < rows; r++) {
-    if (ss === 1 && ds === 1) dst.set(src.subarray(si, si + n), di);
+    if (ss === 1 && ds === 1 && n >= 64) dst.set(src.subarray(si, si + n), di);
+    else if (ss === 1 && ds === 1) { for (let j = 0; j < n; j++) dst[di + j] = src[si + j]; }
     else for (let j = 0; j < n; j++) dst[di + j * ds] = src[si + j * ss];
     for (let d = nd - 2; d >= 0; d--) {
       idx[d]++;

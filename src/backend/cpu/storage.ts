@@ -23,11 +23,15 @@ export class CpuStorage implements Storage {
 
 /** Narrows a Storage to the CPU kind, with an error naming the foreign backend's storage. */
 export function cpu(s: Storage): CpuStorage {
-  if (!(s instanceof CpuStorage)) throw new Error(`cpu backend got a storage of another backend (${s.constructor.name})`);
+  if (!(s instanceof CpuStorage)) {
+    throw new Error(`cpu backend got a storage of another backend (${s.constructor.name})`);
+  }
   return s;
 }
 
-const MAX_POOLED_PER_SIZE = 64;
+/** Caps on what the pool holds, so a burst of one size cannot pin memory forever. */
+const MAX_POOLED_PER_SIZE = 4096;
+const MAX_POOLED_BYTES = 2 * 1024 ** 3;
 
 /** A free-list of buffers keyed by element count. */
 export class BufferPool {
@@ -47,7 +51,7 @@ export class BufferPool {
   give(s: CpuStorage): void {
     let list = this.free.get(s.size);
     if (!list) this.free.set(s.size, list = []);
-    if (list.length < MAX_POOLED_PER_SIZE) {
+    if (list.length < MAX_POOLED_PER_SIZE && this.pooledBytes + s.size * 4 <= MAX_POOLED_BYTES) {
       list.push(s);
       this.pooledBytes += s.size * 4;
     }

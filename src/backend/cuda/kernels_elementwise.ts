@@ -32,7 +32,8 @@ export const UNARY_GRAD_BODIES: Record<UnaryGradOp, string> = {
   relu: "r = v > 0 ? g : 0.0;",
   sigmoid: "double s = sigmoidD(v); r = g * s * (1.0 - s);",
   tanh: "double t = tanh(v); r = g * (1.0 - t * t);",
-  gelu: "double cdf = 0.5 * (1.0 + erfNR(v * SQRT1_2_D)); r = g * (cdf + v * INV_SQRT_2PI_D * exp(-0.5 * v * v));",
+  gelu:
+    "double cdf = 0.5 * (1.0 + erfNR(v * SQRT1_2_D)); r = g * (cdf + v * INV_SQRT_2PI_D * exp(-0.5 * v * v));",
   geluTanh: "double u = GELU_TANH_C_D * (v + 0.044715 * v * v * v); double t = tanh(u);" +
     " double du = GELU_TANH_C_D * (1.0 + 3 * 0.044715 * v * v);" +
     " r = g * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du);",

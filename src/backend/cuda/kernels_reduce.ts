@@ -142,9 +142,13 @@ template <int OP> __device__ void reduceColsT(const float* x, float* out, i64 ou
 
 function reduceWrappers(op: ReduceOp): string {
   const c = OP_CODE[op];
-  return `extern "C" __global__ void ${reduceRowsName(op)}(const float* x, float* out, double* pv, int* pj, i64 outer,
+  return `extern "C" __global__ void ${
+    reduceRowsName(op)
+  }(const float* x, float* out, double* pv, int* pj, i64 outer,
     i64 r, i64 chunk, int nChunks) { reduceRowsT<${c}>(x, out, pv, pj, outer, r, chunk, nChunks); }
-extern "C" __global__ void ${reduceCombineName(op)}(const float* x, float* out, const double* pv, const int* pj,
+extern "C" __global__ void ${
+    reduceCombineName(op)
+  }(const float* x, float* out, const double* pv, const int* pj,
     i64 outer, i64 r, int nChunks) { reduceCombineT<${c}>(x, out, pv, pj, outer, r, nChunks); }
 extern "C" __global__ void ${reduceColsName(op)}(const float* x, float* out, i64 outer, i64 r, i64 inner) {
   reduceColsT<${c}>(x, out, outer, r, inner); }

@@ -44,7 +44,9 @@ export class CoralNetwork extends Module {
 
   constructor(specs: ModalitySpec[], cfg: ModelConfig) {
     super();
-    if (specs.length !== 2) throw new Error(`COrAL supports exactly 2 modalities (as the reference), got ${specs.length}`);
+    if (specs.length !== 2) {
+      throw new Error(`COrAL supports exactly 2 modalities (as the reference), got ${specs.length}`);
+    }
     if (cfg.tokenDim % 2 !== 0) throw new Error(`COrAL needs an even token width, got ${cfg.tokenDim}`);
     // The reference's shared fusion always has one block, whatever n_layers says.
     this.shared = this.child("shared", new FusionBackbone(specs, cfg, 1));
@@ -56,7 +58,9 @@ export class CoralNetwork extends Module {
     this.uniqueProjectors = specs.map((_, i) => this.child(`lin${i}`, new UniqueProjector(cfg.tokenDim)));
     const head0 = new ProjectionHead(cfg.tokenDim / 2, cfg.headHidden, cfg.headOut);
     this.uniqueHeads = specs.map((_, i) => {
-      const h = i === 0 ? head0 : new ProjectionHead(cfg.tokenDim / 2, cfg.headHidden, cfg.headOut).copyFrom(head0);
+      const h = i === 0
+        ? head0
+        : new ProjectionHead(cfg.tokenDim / 2, cfg.headHidden, cfg.headOut).copyFrom(head0);
       return this.child(`uni_head${i}`, h);
     });
   }
@@ -87,7 +91,9 @@ export class COrAL implements SslModel {
     const tokens = net.encode(view);
     const b = view[0].shape[0];
     const masks: (TokenMask | null)[] = tokens.map((t, i) =>
-      i === v ? { keep: sampleBernoulliMask(ctx.rng, b, t.shape[1], this.config.coralRatio), mode: "zero" } : null
+      i === v
+        ? { keep: sampleBernoulliMask(ctx.rng, b, t.shape[1], this.config.coralRatio), mode: "zero" }
+        : null
     );
     return net.project(tokens, undefined, masks);
   }
@@ -104,7 +110,12 @@ export class COrAL implements SslModel {
         unique1: this.uniqueOutputs(view1),
         unique2: this.uniqueOutputs(view2),
       },
-      { tau: this.config.tau, wShared: this.config.wShared, wUnique: this.config.wUnique, wOrtho: this.config.wOrtho },
+      {
+        tau: this.config.tau,
+        wShared: this.config.wShared,
+        wUnique: this.config.wUnique,
+        wOrtho: this.config.wOrtho,
+      },
     );
     return { loss: parts.total, parts: { shared: parts.shared, unique: parts.unique, ortho: parts.ortho } };
   }

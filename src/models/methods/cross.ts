@@ -5,7 +5,12 @@
  * concatenated unimodal features.
  */
 import { add, concat, mulScalar, noGrad, type Tensor, tensor } from "../../tensor/mod.ts";
-import { clampLogitScale, CLIP_LOGIT_SCALE_INIT, clipLoss, crossSelfLossParts } from "../../objectives/mod.ts";
+import {
+  clampLogitScale,
+  CLIP_LOGIT_SCALE_INIT,
+  clipLoss,
+  crossSelfLossParts,
+} from "../../objectives/mod.ts";
 import { Module } from "../../nn/module.ts";
 import type { ModalitySpec, ModelConfig } from "../config.ts";
 import type { MethodName, SslModel, StepContext, StepOutput } from "../method.ts";
@@ -22,10 +27,17 @@ export class UnimodalNetwork extends Module {
 
   constructor(specs: ModalitySpec[], cfg: ModelConfig) {
     super();
-    if (specs.length !== 2) throw new Error(`the Cross baselines take exactly 2 modalities, got ${specs.length}`);
+    if (specs.length !== 2) {
+      throw new Error(`the Cross baselines take exactly 2 modalities, got ${specs.length}`);
+    }
     this.encoders = buildEncoders(specs, cfg).map((e, i) => this.child(`enc${i}`, e));
-    this.fusion = this.child("fusion", new FusionTransformer(cfg.tokenDim, cfg.fusionHeads, cfg.fusionLayers));
-    this.heads = specs.map((_, i) => this.child(`head${i}`, new ProjectionHead(cfg.tokenDim, cfg.headHidden, cfg.headOut)));
+    this.fusion = this.child(
+      "fusion",
+      new FusionTransformer(cfg.tokenDim, cfg.fusionHeads, cfg.fusionLayers),
+    );
+    this.heads = specs.map((_, i) =>
+      this.child(`head${i}`, new ProjectionHead(cfg.tokenDim, cfg.headHidden, cfg.headOut))
+    );
     this.logitScale = this.param("logit_scale", tensor([CLIP_LOGIT_SCALE_INIT], []));
   }
 

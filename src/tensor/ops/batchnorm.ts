@@ -72,7 +72,8 @@ export function batchNorm(
   const rows = reshape(permute(x, perm), [c, m]);
   const b = x.backend;
   const meanT = emptyOn(b, [c]), rstd = emptyOn(b, [c]);
-  let y = emptyOn(b, [c, m], record("normalizeRows", [rows], [rstd]));
+  const node = record("normalizeRows", [rows], [rstd]);
+  let y = emptyOn(b, [c, m], node);
   b.normalizeRows(rows.storage, y.storage, meanT.storage, rstd.storage, c, m, eps);
   if (weight) y = mul(y, reshape(weight, [c, 1]));
   if (bias) y = add(y, reshape(bias, [c, 1]));
@@ -90,5 +91,6 @@ export function batchNorm(
     );
   }
   meanT.dispose();
+  if (!node) rstd.dispose();
   return permute(reshape(y, movedShape), perm);
 }

@@ -19,7 +19,9 @@ function checkShape(op: string, shape: readonly number[]): void {
 export function tensor(values: ArrayLike<number>, shape: number[], opts: TensorOptions = {}): Tensor {
   checkShape("tensor", shape);
   if (values.length !== sizeOf(shape)) {
-    throw new Error(`tensor: ${values.length} values do not fill shape ${shapeStr(shape)} (${sizeOf(shape)})`);
+    throw new Error(
+      `tensor: ${values.length} values do not fill shape ${shapeStr(shape)} (${sizeOf(shape)})`,
+    );
   }
   const b = backend();
   const data = values instanceof Float32Array ? values : Float32Array.from(values);

@@ -46,8 +46,8 @@ for (const [op, gop] of Object.entries(GRAD_OF) as [UnaryOp, UnaryGradOp][]) {
 }
 registerGradient("neg", (gy) => [neg(gy)]);
 registerGradient("square", (gy, node) => [mul(gy, mulScalar(node.inputs[0], 2))]);
-registerGradient("recip", (gy, node, y) => [neg(mul(gy, mul(y, y)))]);
-registerGradient("rsqrt", (gy, node, y) => [mul(gy, mulScalar(mul(y, mul(y, y)), -0.5))]);
+registerGradient("recip", (gy, _node, y) => [neg(mul(gy, mul(y, y)))]);
+registerGradient("rsqrt", (gy, _node, y) => [mul(gy, mulScalar(mul(y, mul(y, y)), -0.5))]);
 
 export const neg = (x: Tensor): Tensor => unary("neg", x);
 export const exp = (x: Tensor): Tensor => unary("exp", x);
@@ -115,7 +115,9 @@ export const ltScalar = (x: Tensor, a: number): Tensor => scalarOp("ltS", x, a, 
 
 function binary(op: BinaryOp, a: Tensor, b: Tensor, grad = true): Tensor {
   checkLive(op, a, b);
-  if (a.backend !== b.backend) throw new Error(`${op}: inputs on different backends (${a.backend.name}, ${b.backend.name})`);
+  if (a.backend !== b.backend) {
+    throw new Error(`${op}: inputs on different backends (${a.backend.name}, ${b.backend.name})`);
+  }
   const shape = broadcastShapes(op, a.shape, b.shape);
   const name = op === "max" ? "maximum" : op === "min" ? "minimum" : op;
   const y = emptyOn(a.backend, shape, grad ? record(name, [a, b]) : null);
@@ -130,7 +132,10 @@ function asTensor(v: TensorLike, like: Tensor): Tensor {
 }
 
 registerGradient("add", (gy, node) => [sumTo(gy, node.inputs[0].shape), sumTo(gy, node.inputs[1].shape)]);
-registerGradient("sub", (gy, node) => [sumTo(gy, node.inputs[0].shape), sumTo(neg(gy), node.inputs[1].shape)]);
+registerGradient(
+  "sub",
+  (gy, node) => [sumTo(gy, node.inputs[0].shape), sumTo(neg(gy), node.inputs[1].shape)],
+);
 registerGradient("mul", (gy, node) => {
   const [a, b] = node.inputs;
   return [
@@ -234,7 +239,9 @@ export function expandTo(x: Tensor, shape: readonly number[], grad = true): Tens
   const target = broadcastShapes("expand", x.shape, shape);
   if (!sameShape(target, shape)) throw new Error(`expand: cannot expand [${x.shape}] to [${shape}]`);
   const y = emptyOn(x.backend, shape, grad ? record("expand", [x]) : null);
-  x.backend.copyStrided(x.storage, 0, broadcastStrides(x.shape, shape), y.storage, 0, stridesOf(shape), [...shape]);
+  x.backend.copyStrided(x.storage, 0, broadcastStrides(x.shape, shape), y.storage, 0, stridesOf(shape), [
+    ...shape,
+  ]);
   return y;
 }
 

@@ -104,7 +104,9 @@ function reduceBatch(g: Tensor, shape: readonly number[]): Tensor {
 export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   const inF = x.shape[x.rank - 1];
   if (w.rank !== 2 || w.shape[1] !== inF) {
-    throw new Error(`linear: weight ${shapeStr(w.shape)} does not match input ${shapeStr(x.shape)} (in = ${inF})`);
+    throw new Error(
+      `linear: weight ${shapeStr(w.shape)} does not match input ${shapeStr(x.shape)} (in = ${inF})`,
+    );
   }
   const x2 = x.rank === 2 ? x : reshape(x, [-1, inF]);
   let y = matmul(x2, w, { transB: true });

@@ -3,7 +3,7 @@
  * Softmax and row normalisation use fused backend kernels; the rest compose other ops.
  */
 import { record, registerGradient } from "../autograd.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { normalizeAxis, shapeStr } from "../shape.ts";
 import { emptyOn, tensor } from "./create.ts";
 import { add, clamp, div, log, mul, mulScalar, sqrt, sub } from "./elementwise.ts";
@@ -51,9 +51,9 @@ export function logsumexp(x: Tensor, axis?: number | number[], keepDims = false)
   const m = noGrad(() => max(x, axis, true));
   const out = add(log(sum(expOf(sub(x, m)), axis, true)), m);
   if (keepDims) return out;
-  const axes = axis === undefined ? x.shape.map((_, i) => i) : (Array.isArray(axis) ? axis : [axis]).map((a) =>
-    normalizeAxis("logsumexp", a, x.rank)
-  );
+  const axes = axis === undefined
+    ? x.shape.map((_, i) => i)
+    : (Array.isArray(axis) ? axis : [axis]).map((a) => normalizeAxis("logsumexp", a, x.rank));
   return reshape(out, x.shape.filter((_, i) => !axes.includes(i)));
 }
 
@@ -100,7 +100,9 @@ export function normalizeLastAxis(x: Tensor, eps = 1e-5): Tensor {
 export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
   const cols = x.shape[x.rank - 1];
   if (weight && weight.size !== cols) {
-    throw new Error(`layerNorm: weight ${shapeStr(weight.shape)} does not match last axis of ${shapeStr(x.shape)}`);
+    throw new Error(
+      `layerNorm: weight ${shapeStr(weight.shape)} does not match last axis of ${shapeStr(x.shape)}`,
+    );
   }
   let y = normalizeLastAxis(x, eps);
   if (weight) y = mul(y, weight);

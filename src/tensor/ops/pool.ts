@@ -4,7 +4,7 @@
  * (two GEMMs with constant averaging matrices, PyTorch's floor/ceil window rule).
  */
 import type { Conv2dGeometry } from "../../backend/backend.ts";
-import { record, registerGradient } from "../autograd.ts";
+import { needsGrad, record, registerGradient } from "../autograd.ts";
 import type { Tensor } from "../tensor.ts";
 import { shapeStr } from "../shape.ts";
 import { emptyOn, tensor } from "./create.ts";
@@ -134,5 +134,9 @@ export function adaptiveAvgPool2d(x: Tensor, outSize: Pair): Tensor {
   const ah = tensor(averagingMatrix(h, oh), [oh, h]);
   const tt = permute(reshape(t, [n * c, h, ow]), [0, 2, 1]);
   const u = matmul(reshape(tt, [n * c * ow, h]), ah, { transB: true });
+  if (!needsGrad([x])) {
+    aw.dispose();
+    ah.dispose();
+  }
   return reshape(permute(reshape(u, [n * c, ow, oh]), [0, 2, 1]), [n, c, oh, ow]);
 }

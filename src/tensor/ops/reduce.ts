@@ -83,14 +83,28 @@ function extremumGrad(gy: Tensor, x: Tensor, y: Tensor, keptShape: number[]): Te
   const scale = emptyOn(b, keptShape);
   b.binary("div", gy.storage, [1], count.storage, [1], scale.storage, [gy.size]);
   const gx = emptyOn(b, shape);
-  b.binary("mul", mask.storage, stridesOf(shape), scale.storage, broadcastStrides(keptShape, shape), gx.storage, [
-    ...shape,
-  ]);
+  b.binary(
+    "mul",
+    mask.storage,
+    stridesOf(shape),
+    scale.storage,
+    broadcastStrides(keptShape, shape),
+    gx.storage,
+    [
+      ...shape,
+    ],
+  );
   for (const t of [yFull, mask, count, scale]) t.dispose();
   return gx;
 }
-registerGradient("max", (gy, node, y) => [extremumGrad(gy, node.inputs[0], y, node.attrs.keptShape as number[])]);
-registerGradient("min", (gy, node, y) => [extremumGrad(gy, node.inputs[0], y, node.attrs.keptShape as number[])]);
+registerGradient(
+  "max",
+  (gy, node, y) => [extremumGrad(gy, node.inputs[0], y, node.attrs.keptShape as number[])],
+);
+registerGradient(
+  "min",
+  (gy, node, y) => [extremumGrad(gy, node.inputs[0], y, node.attrs.keptShape as number[])],
+);
 
 /** Sum over `axis` (all axes when omitted). */
 export function sum(x: Tensor, axis?: number | number[], keepDims = false): Tensor {

@@ -15,7 +15,9 @@ export function reshape(x: Tensor, shape: number[]): Tensor {
   if (holes > 1) throw new Error(`reshape: more than one -1 in ${shapeStr(shape)}`);
   const target = holes ? shape.map((d) => (d === -1 ? x.size / sizeOf(known) : d)) : shape;
   if (sizeOf(target) !== x.size || target.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new Error(`reshape: cannot reshape ${shapeStr(x.shape)} (${x.size} elements) to ${shapeStr(shape)}`);
+    throw new Error(
+      `reshape: cannot reshape ${shapeStr(x.shape)} (${x.size} elements) to ${shapeStr(shape)}`,
+    );
   }
   return new Tensor(x.storage, target, x.backend, record("reshape", [x]));
 }
@@ -50,7 +52,9 @@ registerGradient("permute", (gy, node) => {
 
 /** Reorders axes (a copy): y.shape[i] = x.shape[perm[i]]. */
 export function permute(x: Tensor, perm: number[]): Tensor {
-  if (perm.length !== x.rank || new Set(perm).size !== perm.length || perm.some((p) => p < 0 || p >= x.rank)) {
+  if (
+    perm.length !== x.rank || new Set(perm).size !== perm.length || perm.some((p) => p < 0 || p >= x.rank)
+  ) {
     throw new Error(`permute: [${perm}] is not a permutation of the axes of ${shapeStr(x.shape)}`);
   }
   const shape = perm.map((p) => x.shape[p]);
@@ -143,7 +147,9 @@ export function concat(xs: Tensor[], axis = 0): Tensor {
   const base = xs[0].shape;
   for (const t of xs) {
     if (t.rank !== base.length || t.shape.some((d, i) => i !== a && d !== base[i])) {
-      throw new Error(`concat: shapes ${xs.map((u) => shapeStr(u.shape)).join(", ")} differ off axis ${axis}`);
+      throw new Error(
+        `concat: shapes ${xs.map((u) => shapeStr(u.shape)).join(", ")} differ off axis ${axis}`,
+      );
     }
   }
   const shape = [...base];
@@ -168,7 +174,9 @@ export function stack(xs: Tensor[], axis = 0): Tensor {
 export function split(x: Tensor, sizes: number[], axis = 0): Tensor[] {
   const a = normalizeAxis("split", axis, x.rank);
   if (sizes.reduce((p, s) => p + s, 0) !== x.shape[a]) {
-    throw new Error(`split: sizes [${sizes}] do not add up to ${x.shape[a]} (axis ${axis} of ${shapeStr(x.shape)})`);
+    throw new Error(
+      `split: sizes [${sizes}] do not add up to ${x.shape[a]} (axis ${axis} of ${shapeStr(x.shape)})`,
+    );
   }
   let start = 0;
   return sizes.map((s) => {

@@ -1,0 +1,83 @@
+/**
+ * A causal 1-D convolution encoder (the Vision&Touch force encoder of methods.md §0): five causal Conv1d
+ * layers of kernel 2 and stride 2 with channels F -> 16 -> 32 -> 64 -> 128 -> outChannels, each followed by
+ * LeakyReLU(0.1), then a FeaturesInputAdapter making one token per output feature (channel x remaining
+ * step); a [32, 6] force window gives 128 features, hence 128 tokens, as in the V&T regression setting.
+ *
+ * Causality: a layer pads (k-1)·dilation zeros on the left only, so its output i sees inputs up to step
+ * i·stride and never a later one. This equals the reference's CausalConv1D (pad both sides, crop the right).
+ * A consequence of that reference design worth knowing: with stride 2 each output i covers inputs
+ * [2i-1, 2i], so after five layers output j covers input steps up to 32j only; on a 32-step window the
+ * single output position depends on step 0 alone (the reference behaves the same).
+ */
+import { leakyRelu, pad, permute, reshape, type Tensor } from "../tensor/mod.ts";
+import { Module } from "../nn/module.ts";
+import { Conv1d } from "../nn/mod.ts";
+import { FeaturesInputAdapter } from "./adapters.ts";
+import type { TokenEncoder } from "./encoders.ts";
+import type { ModalitySpec } from "./config.ts";
+
+/** Conv1d with left-only zero padding of (kernel-1)·dilation: output i depends on inputs 0..i·stride. */
+export class CausalConv1d extends Module {
+  readonly conv: Conv1d;
+  readonly leftPad: number;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number, stride = 1, dilation = 1) {
+    super();
+    this.conv = this.child("conv", new Conv1d(inChannels, outChannels, kernelSize, { stride, dilation }));
+    this.leftPad = (kernelSize - 1) * dilation;
+  }
+
+  /** Output length of an input of `length` steps: ceil(length / stride). */
+  outputLength(length: number): number {
+    return Math.ceil(length / this.conv.stride);
+  }
+
+  /** [B, C, L] -> [B, O, ceil(L / stride)]. */
+  forward(x: Tensor): Tensor {
+    if (x.rank !== 3) throw new Error(`CausalConv1d: input must be [B, C, L], got [${x.shape}]`);
+    return this.conv.forward(this.leftPad > 0 ? pad(x, [[0, 0], [0, 0], [this.leftPad, 0]]) : x);
+  }
+}
+
+/** The hidden channel counts of the force encoder (the reference's). */
+export const CAUSAL_CONV_CHANNELS: readonly number[] = [16, 32, 64, 128];
+
+/** Sequence [B, T, F] -> 5 causal convs (k 2, stride 2, LeakyReLU .1) -> outChannels·ceil(T/32) tokens. */
+export class CausalConvEncoder extends Module implements TokenEncoder {
+  readonly numTokens: number;
+  readonly layers: CausalConv1d[];
+  readonly adapter: FeaturesInputAdapter;
+  readonly outChannels: number;
+  readonly outLength: number;
+
+  constructor(spec: ModalitySpec, dim: number, outChannels = 128) {
+    super();
+    if (spec.shape.length !== 2) {
+      throw new Error(`causalconv encoder needs [T, F] sequences, got shape [${spec.shape}]`);
+    }
+    const [t, f] = spec.shape;
+    const channels = [f, ...CAUSAL_CONV_CHANNELS, outChannels];
+    this.layers = channels.slice(1).map((c, i) =>
+      this.child(`conv${i}`, new CausalConv1d(channels[i], c, 2, 2))
+    );
+    this.outLength = this.layers.reduce((l, layer) => layer.outputLength(l), t);
+    this.outChannels = outChannels;
+    this.numTokens = outChannels * this.outLength;
+    this.adapter = this.child("adapter", new FeaturesInputAdapter(this.numTokens, dim));
+  }
+
+  /** The conv stack's output [B, outChannels, ceil(T/32)]; step j sees input steps up to 32j. */
+  features(x: Tensor): Tensor {
+    if (x.rank !== 3) throw new Error(`causalconv encoder: input must be [B, T, F], got [${x.shape}]`);
+    let h = permute(x, [0, 2, 1]);
+    for (const layer of this.layers) h = leakyRelu(layer.forward(h), 0.1);
+    return h;
+  }
+
+  /** [B, T, F] -> [B, outChannels·ceil(T/32), E] (tokens ordered channel-major). */
+  forward(x: Tensor): Tensor {
+    const h = this.features(x);
+    return this.adapter.forward(reshape(h, [h.shape[0], this.numTokens]));
+  }
+}

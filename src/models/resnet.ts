@@ -1,0 +1,116 @@
+/**
+ * A ResNet-18-style image encoder (the Vision&Touch image encoder of methods.md §0, timm's resnet18 without
+ * pretraining and without the final pool): a stem, four stages of two BasicBlocks with widths w, 2w, 4w, 8w
+ * (strides 1, 2, 2, 2), then the patched adapter, one token per cell of the final feature map.
+ *
+ * Stem: images of at least 96 px on both sides get ResNet's ImageNet stem (conv7x7/2, BN, ReLU, maxpool
+ * 3x3/2), so 128x128 -> 4x4 = 16 tokens as in the reference; smaller images get the CIFAR-style stem
+ * (conv3x3/1, BN, ReLU, no pool), so 32x32 -> 4x4.
+ *
+ * Init: convolutions kaiming-normal (fan_out, ReLU) as torchvision/timm, BatchNorm weight 1 and bias 0. Unlike
+ * timm's default, the last BN of each block is not zero-initialised, so every weight gets a gradient from
+ * the first step.
+ */
+import { add, maxPool2d, relu, type Tensor } from "../tensor/mod.ts";
+import { Module } from "../nn/module.ts";
+import { BatchNorm2d, Conv2d, kaimingNormal_ } from "../nn/mod.ts";
+import { PatchedInputAdapter } from "./adapters.ts";
+import type { TokenEncoder } from "./encoders.ts";
+import type { ModalitySpec } from "./config.ts";
+
+/** Images with both sides at least this large use the ImageNet stem. */
+export const RESNET_IMAGENET_STEM_MIN_SIDE = 96;
+
+function convNoBias(inC: number, outC: number, k: number, stride: number, padding: number): Conv2d {
+  const conv = new Conv2d(inC, outC, k, { stride, padding, bias: false });
+  kaimingNormal_(conv.weight, { mode: "fan_out", nonlinearity: "relu" });
+  return conv;
+}
+
+/** conv3x3(stride)-BN-ReLU-conv3x3-BN plus the shortcut (1x1 conv + BN when the shape changes), then ReLU. */
+export class BasicBlock extends Module {
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm2d;
+  readonly conv2: Conv2d;
+  readonly bn2: BatchNorm2d;
+  readonly downConv: Conv2d | null;
+  readonly downBn: BatchNorm2d | null;
+
+  constructor(inC: number, outC: number, stride: number) {
+    super();
+    this.conv1 = this.child("conv1", convNoBias(inC, outC, 3, stride, 1));
+    this.bn1 = this.child("bn1", new BatchNorm2d(outC));
+    this.conv2 = this.child("conv2", convNoBias(outC, outC, 3, 1, 1));
+    this.bn2 = this.child("bn2", new BatchNorm2d(outC));
+    const project = stride !== 1 || inC !== outC;
+    this.downConv = project ? this.child("down_conv", convNoBias(inC, outC, 1, stride, 0)) : null;
+    this.downBn = project ? this.child("down_bn", new BatchNorm2d(outC)) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    const h = this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))));
+    const shortcut = this.downConv ? this.downBn!.forward(this.downConv.forward(x)) : x;
+    return relu(add(h, shortcut));
+  }
+}
+
+/** Output side of a 3x3/2 (pad 1), 7x7/2 (pad 3) or 3x3/2 (pad 1) pool: ceil(side / 2). */
+function halve(side: number): number {
+  return Math.ceil(side / 2);
+}
+
+/** Image [B, C, H, W] -> ResNet-18 feature map [B, 8w, h', w'] -> h'·w' tokens of width E. */
+// Extends Module and implements TokenEncoder structurally: a value import of encoders.ts would be circular.
+export class ResNetEncoder extends Module implements TokenEncoder {
+  readonly numTokens: number;
+  readonly imagenetStem: boolean;
+  readonly stem: Conv2d;
+  readonly stemBn: BatchNorm2d;
+  readonly blocks: BasicBlock[];
+  readonly adapter: PatchedInputAdapter;
+
+  /** `width` is the first stage's channel count (64 in ResNet-18). */
+  constructor(spec: ModalitySpec, dim: number, width: number) {
+    super();
+    if (spec.shape.length !== 3) {
+      throw new Error(`resnet encoder needs [C, H, W] images, got shape [${spec.shape}]`);
+    }
+    if (!Number.isInteger(width) || width < 1) {
+      throw new Error(`resnet encoder: width must be >= 1, got ${width}`);
+    }
+    const [c, h, w] = spec.shape;
+    this.imagenetStem = h >= RESNET_IMAGENET_STEM_MIN_SIDE && w >= RESNET_IMAGENET_STEM_MIN_SIDE;
+    this.stem = this.child(
+      "stem",
+      this.imagenetStem ? convNoBias(c, width, 7, 2, 3) : convNoBias(c, width, 3, 1, 1),
+    );
+    this.stemBn = this.child("stem_bn", new BatchNorm2d(width));
+    const widths = [width, 2 * width, 4 * width, 8 * width];
+    this.blocks = [];
+    let inC = width;
+    widths.forEach((outC, stage) => {
+      for (let j = 0; j < 2; j++) {
+        const stride = stage > 0 && j === 0 ? 2 : 1;
+        this.blocks.push(this.child(`layer${stage + 1}_${j}`, new BasicBlock(inC, outC, stride)));
+        inC = outC;
+      }
+    });
+    let fh = h, fw = w;
+    const halvings = this.imagenetStem ? 5 : 3;
+    for (let i = 0; i < halvings; i++) fh = halve(fh), fw = halve(fw);
+    this.numTokens = fh * fw;
+    this.adapter = this.child("adapter", new PatchedInputAdapter(8 * width, fh, fw, dim));
+  }
+
+  /** The final feature map [B, 8w, h', w'] (before the adapter). */
+  features(x: Tensor): Tensor {
+    let h = relu(this.stemBn.forward(this.stem.forward(x)));
+    if (this.imagenetStem) h = maxPool2d(h, 3, 2, 1);
+    for (const block of this.blocks) h = block.forward(h);
+    return h;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.adapter.forward(this.features(x));
+  }
+}
