@@ -237,6 +237,14 @@ Deno.test({
     const a = Pair.of(randn(20)), b = Pair.of(randn(20)), o = Pair.out(20);
     run((be, s) => be.binary("sub", s(a), [1, 4], s(b), [5, 1], s(o), [4, 5]));
     r.compare("binary sub transposed", o, 0, 0);
+    // rank 10 that cannot merge (reversed strides on a, broadcast pattern on b): split on the host
+    const sh = new Array(10).fill(2),
+      big = Pair.of(randn(1024)),
+      small = Pair.of(randn(32)),
+      o10 = Pair.out(1024);
+    const revSt = sh.map((_, k) => 2 ** k), bSt = [16, 0, 8, 0, 4, 0, 2, 0, 1, 0];
+    run((be, s) => be.binary("mul", s(big), revSt, s(small), bSt, s(o10), sh));
+    r.compare("binary mul rank 10", o10, 0, 0);
     r.done("binary");
   },
 });
@@ -285,6 +293,14 @@ Deno.test({
     let o = Pair.out(120);
     run((b, s) => b.copyStrided(s(x), 0, srcSt, s(o), 0, contiguous(shape), shape));
     r.compare("copy permute", o, 0, 0);
+    // transposes through the tiled kernel: [50, 70] and a batch of [3, 40, 33] with a source offset
+    const tx = Pair.of(randn(3 * 40 * 33 + 7));
+    o = Pair.out(50 * 70);
+    run((b, s) => b.copyStrided(s(tx), 0, [1, 50], s(o), 0, [70, 1], [50, 70]));
+    r.compare("copy transpose 2d", o, 0, 0);
+    o = Pair.out(3 * 40 * 33);
+    run((b, s) => b.copyStrided(s(tx), 7, [1320, 1, 40], s(o), 0, [1320, 33, 1], [3, 40, 33]));
+    r.compare("copy transpose batched", o, 0, 0);
     // slice x[:, 1:3, :, 2:] with an offset into a padded destination
     o = Pair.out(2 * 4 * 4 * 5);
     run((b, s) => b.copyStrided(s(x), 20 + 2, [60, 20, 5, 1], s(o), 5 + 1, [80, 20, 5, 1], [2, 2, 4, 3]));
@@ -293,7 +309,7 @@ Deno.test({
     o = Pair.out(21);
     run((b, s) => b.copyStrided(s(x), 1, [1, 0], s(o), 0, [7, 1], [3, 7]));
     r.compare("copy expand", o, 0, 0);
-    // rank 9, non-mergeable (alternating transposes)
+    // rank 9, non-mergeable (all strides reversed): split on the host into rank-8 launches
     const sh9 = [2, 2, 2, 2, 2, 2, 2, 2, 2];
     const src9 = Pair.of(randn(512));
     const st9 = [1, 2, 4, 8, 16, 32, 64, 128, 256];

@@ -4,6 +4,7 @@ import {
   concat,
   div,
   exp,
+  linear,
   logsumexp,
   matmul,
   max,
@@ -66,6 +67,23 @@ Deno.test("batched matmul with broadcast and transposes has correct gradients", 
   const d = randTensor([2, 3, 5]);
   gradCheck((a, d) => matmul(a, d, { transA: true }), [a, d]);
   gradCheck((e, c) => matmul(e, c, { transA: true, transB: true }), [randTensor([2, 4, 3]), c]);
+});
+
+Deno.test("linear (fused bias GEMM) matches x Wᵀ + b and has correct gradients", () => {
+  const x = randTensor([2, 3, 4]), w = randTensor([5, 4]), b = randTensor([5]);
+  const y = linear(x, w, b).dataSync();
+  const xv = x.dataSync(), wv = w.dataSync(), bv = b.dataSync();
+  const expected = new Float64Array(2 * 3 * 5);
+  for (let r = 0; r < 6; r++) {
+    for (let o = 0; o < 5; o++) {
+      let acc = bv[o];
+      for (let i = 0; i < 4; i++) acc += xv[r * 4 + i] * wv[o * 4 + i];
+      expected[r * 5 + o] = acc;
+    }
+  }
+  assertClose(y, expected);
+  gradCheck((x, w, b) => linear(x, w, b), [x, w, b]);
+  gradCheck((x, w) => linear(x, w), [x, w]);
 });
 
 Deno.test("tidy frees intermediates and keeps the result", () => {

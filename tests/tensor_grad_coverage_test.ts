@@ -62,6 +62,7 @@ const GRADIENT_TESTS: Record<string, string[]> = {
   gather: [SHAPE, SORT],
   // nn
   matmul: [CORE, CONV],
+  linear: [CORE],
   softmax: [SHAPE, CORE],
   logSoftmax: [SHAPE],
   normalizeRows: [NORM],

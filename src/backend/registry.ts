@@ -43,7 +43,7 @@ export function setBackend(name: BackendName): void {
         return;
       } catch (e) {
         console.error(
-          `[mmssl] CUDA unavailable, using the CPU (${e instanceof Error ? e.message.split("\n")[0] : e})`,
+          `[mmssl] using the CPU: ${e instanceof Error ? e.message.split("\n")[0] : e}`,
         );
       }
     }

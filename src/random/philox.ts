@@ -33,12 +33,13 @@ const HALF_INV_2POW32 = 1.1641532182693481e-10; // 2^-33
 const INV_2POW32_2PI = Math.fround(2 * Math.PI * INV_2POW32); // cuRAND's CURAND_2POW32_INV_2PI
 const MAX_SAFE_OFFSET = 2 ** 53;
 
-/** High 32 bits of the 64-bit product a*b for uint32 a, b, computed exactly. */
+/** High 32 bits of the 64-bit product a*b for uint32 a, b, computed exactly from 16-bit halves. */
 export function mulhi32(a: number, b: number): number {
-  // a*b_lo and a*b_hi are < 2^48 so they are exact in float64; combine without rounding.
-  const p0 = a * (b & 0xffff);
-  const p1 = a * (b >>> 16);
-  return Math.floor((p1 + Math.floor(p0 / 65536)) / 65536) >>> 0;
+  // Every partial sum below stays under 2^32, so the shifts see exact values (no floor/division needed).
+  const aLo = a & 0xffff, aHi = a >>> 16, bLo = b & 0xffff, bHi = b >>> 16;
+  const mid1 = aHi * bLo + ((aLo * bLo) >>> 16);
+  const mid2 = aLo * bHi + (mid1 & 0xffff);
+  return (aHi * bHi + (mid1 >>> 16) + (mid2 >>> 16)) >>> 0;
 }
 
 /**
@@ -70,6 +71,33 @@ export function philox4x32_10(counter: Uint32Array, key: Uint32Array, out: Uint3
   out[1] = c1;
   out[2] = c2;
   out[3] = c3;
+}
+
+/** One Philox4x32-10 block of counter (c0..c3) and key (k0, k1), written to out[at..at+3]. */
+function philoxBlockInto(
+  c0: number,
+  c1: number,
+  c2: number,
+  c3: number,
+  k0: number,
+  k1: number,
+  out: Uint32Array,
+  at: number,
+): void {
+  for (let r = 0; r < 10; r++) {
+    const hi0 = mulhi32(M0, c0), lo0 = Math.imul(M0, c0) >>> 0;
+    const hi1 = mulhi32(M1, c2), lo1 = Math.imul(M1, c2) >>> 0;
+    c0 = (hi1 ^ c1 ^ k0) >>> 0;
+    c1 = lo1;
+    c2 = (hi0 ^ c3 ^ k1) >>> 0;
+    c3 = lo0;
+    k0 = (k0 + W0) >>> 0;
+    k1 = (k1 + W1) >>> 0;
+  }
+  out[at] = c0;
+  out[at + 1] = c1;
+  out[at + 2] = c2;
+  out[at + 3] = c3;
 }
 
 function toU64(name: string, v: number | bigint): bigint {
@@ -143,6 +171,20 @@ export class Philox {
     if (this.pos + n > MAX_SAFE_OFFSET) throw new Error(`Philox: offset would exceed 2^53`);
     let i = 0;
     let pos = this.pos;
+    // Whole blocks straight into `out` (the hot path for large draws), after any partial leading block.
+    while (i < n && pos % 4 !== 0) {
+      const q = Math.floor(pos / 4);
+      if (q !== this.blockIndex) this.loadBlock(q);
+      out[i++] = this.block[pos % 4];
+      pos++;
+    }
+    if (n - i >= 4) {
+      const k0 = this.key[0], k1 = this.key[1], s0 = this.ctr[2], s1 = this.ctr[3];
+      for (; n - i >= 4; i += 4, pos += 4) {
+        const q = pos / 4;
+        philoxBlockInto(q % TWO_POW_32, Math.floor(q / TWO_POW_32), s0, s1, k0, k1, out, i);
+      }
+    }
     while (i < n) {
       const q = Math.floor(pos / 4);
       if (q !== this.blockIndex) this.loadBlock(q);

@@ -1,5 +1,7 @@
 /** The tensor layer's public surface: the Tensor class with its methods, every op, lifetime and grad control. */
 import "./methods.ts";
+// Makes "cuda" selectable; importing never touches the GPU (the backend starts on first use).
+import "../backend/cuda/register.ts";
 export { Tensor } from "./tensor.ts";
 export type { GradNode } from "./tensor.ts";
 export { keep, noGrad, numLiveTensors, tidy } from "./engine.ts";

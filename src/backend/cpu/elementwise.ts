@@ -2,6 +2,11 @@
 import type { BinaryOp, ScalarOp, UnaryGradOp, UnaryOp } from "../backend.ts";
 import { erf, GELU_TANH_C, INV_SQRT_2PI, sigmoid, softplus, SQRT1_2 } from "./math.ts";
 
+/** The same memory viewed as int32 bit patterns. */
+function bitsOf(a: Float32Array): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, a.length);
+}
+
 export function unaryKernel(op: UnaryOp, x: Float32Array, o: Float32Array): void {
   const n = o.length;
   switch (op) {
@@ -23,9 +28,12 @@ export function unaryKernel(op: UnaryOp, x: Float32Array, o: Float32Array): void
     case "abs":
       for (let i = 0; i < n; i++) o[i] = Math.abs(x[i]);
       return;
-    case "relu":
-      for (let i = 0; i < n; i++) o[i] = x[i] > 0 ? x[i] : 0;
+    case "relu": {
+      // Branchless on the bit patterns: a set sign bit clears the value (random signs defeat branch prediction).
+      const xi = bitsOf(x), oi = bitsOf(o);
+      for (let i = 0; i < n; i++) oi[i] = xi[i] & ~(xi[i] >> 31);
       return;
+    }
     case "sigmoid":
       for (let i = 0; i < n; i++) o[i] = sigmoid(x[i]);
       return;
@@ -74,9 +82,12 @@ export function unaryGradKernel(op: UnaryGradOp, x: Float32Array, gy: Float32Arr
     case "abs":
       for (let i = 0; i < n; i++) o[i] = gy[i] * Math.sign(x[i]);
       return;
-    case "relu":
-      for (let i = 0; i < n; i++) o[i] = x[i] > 0 ? gy[i] : 0;
+    case "relu": {
+      // gy where x > 0 (as an int: positive and not zero), else 0, without branches.
+      const xi = bitsOf(x), gi = bitsOf(gy), oi = bitsOf(o);
+      for (let i = 0; i < n; i++) oi[i] = gi[i] & (-xi[i] >> 31) & ~(xi[i] >> 31);
       return;
+    }
     case "sigmoid":
       for (let i = 0; i < n; i++) {
         const s = sigmoid(x[i]);

@@ -172,20 +172,23 @@ export class CudaBackend implements Backend {
     out: Storage,
     shape: number[],
   ): void {
-    const o = dev(out);
     const n = shape.reduce((p, d) => p * d, 1);
     if (n === 0) return;
-    const c = collapseDims(shape, [aStrides, bStrides]);
-    const pa = dev(a).ptr, pb = dev(b).ptr;
-    if (c.shape.length <= 1) {
-      const sa = c.shape.length === 0 ? 0 : c.strides[0][0], sb = c.shape.length === 0 ? 0 : c.strides[1][0];
-      this.k.pack().u64(pa).u64(pb).u64(o.ptr).i64(n).i64(sa).i64(sb);
-      this.k.launch1d(binaryFlatName(op), n);
-      return;
-    }
-    checkRank("binary", c.shape);
-    this.k.pack().u64(pa).u64(pb).u64(o.ptr).i64(n).dims(c.shape, c.strides[0], c.strides[1]);
-    this.k.launch1d(binaryName(op), n);
+    // The output is contiguous over `shape`: a third stride set keeps leading splits aligned with it.
+    const c = collapseDims(shape, [aStrides, bStrides, contiguousStrides(shape)]);
+    const pa = dev(a).ptr, pb = dev(b).ptr, po = dev(out).ptr;
+    forEachBlock(c.shape, c.strides, (sh, st, off) => {
+      const m = sh.reduce((p, d) => p * d, 1);
+      const [qa, qb, qo] = [pa + BigInt(4 * off[0]), pb + BigInt(4 * off[1]), po + BigInt(4 * off[2])];
+      if (sh.length <= 1) {
+        const sa = sh.length === 0 ? 0 : st[0][0], sb = sh.length === 0 ? 0 : st[1][0];
+        this.k.pack().u64(qa).u64(qb).u64(qo).i64(m).i64(sa).i64(sb);
+        this.k.launch1d(binaryFlatName(op), m);
+      } else {
+        this.k.pack().u64(qa).u64(qb).u64(qo).i64(m).dims(sh, st[0], st[1]);
+        this.k.launch1d(binaryName(op), m);
+      }
+    });
   }
   where(cond: Storage, a: Storage, b: Storage, out: Storage): void {
     const o = dev(out);
@@ -204,13 +207,18 @@ export class CudaBackend implements Backend {
     }
     if (inner > 1) {
       this.k.pack().u64(px).u64(po).i64(outer).i64(r).i64(inner);
-      this.k.launch(reduceColsName(op), Math.min(outer * Math.ceil(inner / 32), 1 << 20), 32, 8);
+      this.k.launch(
+        reduceColsName(op),
+        Math.min(outer * Math.ceil(inner / 32), 1 << 20),
+        32,
+        r >= 256 ? 32 : 8,
+      );
       return;
     }
     // Split long rows into chunks when there are too few rows to fill the GPU.
-    const target = 4 * this.dev.smCount;
+    const target = 16 * this.dev.smCount;
     let nChunks = outer >= target ? 1 : Math.min(Math.ceil(target / outer), Math.ceil(r / 2048));
-    nChunks = Math.max(1, Math.min(nChunks, 1024));
+    nChunks = Math.max(1, Math.min(nChunks, 4096));
     const chunk = Math.ceil(r / nChunks);
     nChunks = Math.ceil(r / chunk);
     let pv = 0n, pj = 0n;
@@ -248,19 +256,46 @@ export class CudaBackend implements Backend {
     if (n === 0) return;
     const c = collapseDims(shape, [srcStrides, dstStrides]);
     const ps = dev(src).ptr, pd = dev(dst).ptr;
-    if (c.shape.length <= 1) {
-      const ss = c.shape.length === 0 ? 0 : c.strides[0][0], ds = c.shape.length === 0 ? 0 : c.strides[1][0];
-      this.k.pack().u64(ps).i64(srcOffset).i64(ss).u64(pd).i64(dstOffset).i64(ds).i64(n);
-      this.k.launch1d("copyFlat", n);
-      return;
-    }
-    checkRank("copyStrided", c.shape);
-    this.k.pack().u64(ps).i64(srcOffset).u64(pd).i64(dstOffset).i64(n).dims(
-      c.shape,
-      c.strides[0],
-      c.strides[1],
+    if (this.copyTranspose(ps, srcOffset, pd, dstOffset, c.shape, c.strides[0], c.strides[1])) return;
+    forEachBlock(c.shape, c.strides, (sh, st, off) => {
+      const m = sh.reduce((p, d) => p * d, 1);
+      const so = srcOffset + off[0], dOff = dstOffset + off[1];
+      if (sh.length <= 1) {
+        const ss = sh.length === 0 ? 0 : st[0][0], ds = sh.length === 0 ? 0 : st[1][0];
+        this.k.pack().u64(ps).i64(so).i64(ss).u64(pd).i64(dOff).i64(ds).i64(m);
+        this.k.launch1d("copyFlat", m);
+      } else {
+        this.k.pack().u64(ps).i64(so).u64(pd).i64(dOff).i64(m).dims(sh, st[0], st[1]);
+        this.k.launch1d("copyStrided", m);
+      }
+    });
+  }
+  /** A (batched) transpose, contiguous along different axes in src and dst, through shared-memory tiles. */
+  private copyTranspose(
+    ps: bigint,
+    so: number,
+    pd: bigint,
+    dOff: number,
+    shape: number[],
+    ss: number[],
+    ds: number[],
+  ): boolean {
+    const r = shape.length;
+    if (r < 2 || r > 3 || ds[r - 1] !== 1 || ss[r - 2] !== 1 || ss[r - 1] === 1) return false;
+    const nb = r === 3 ? shape[0] : 1, ni = shape[r - 2], nj = shape[r - 1];
+    if (ni < 16 || nj < 16) return false;
+    const sb = r === 3 ? ss[0] : 0, db = r === 3 ? ds[0] : 0;
+    this.k.pack().u64(ps).i64(so).i64(sb).i64(ss[r - 1]).u64(pd).i64(dOff).i64(db).i64(ds[r - 2]).i64(nb).i64(
+      ni,
+    )
+      .i64(nj);
+    this.k.launch(
+      "copyTransposeTiled",
+      Math.min(nb * Math.ceil(ni / 32) * Math.ceil(nj / 32), 1 << 20),
+      32,
+      8,
     );
-    this.k.launch1d("copyStrided", n);
+    return true;
   }
   gather(
     x: Storage,
@@ -416,11 +451,35 @@ export class CudaBackend implements Backend {
   }
 }
 
-function checkRank(op: string, shape: number[]): void {
-  if (shape.length > MAX_RANK) {
-    throw new Error(
-      `cuda ${op}: ${shape.length} non-mergeable dimensions exceed the kernel limit of ${MAX_RANK}`,
-    );
+function contiguousStrides(shape: number[]): number[] {
+  const st = new Array<number>(shape.length).fill(1);
+  for (let k = shape.length - 2; k >= 0; k--) st[k] = st[k + 1] * shape[k + 1];
+  return st;
+}
+
+/**
+ * Calls fn once for a strided iteration of rank <= MAX_RANK, or, for a higher rank, once per index of the
+ * leading dimensions with the element offsets (one per stride set) of that block.
+ */
+function forEachBlock(
+  shape: number[],
+  strides: number[][],
+  fn: (shape: number[], strides: number[][], offsets: number[]) => void,
+): void {
+  const lead = shape.length - MAX_RANK;
+  if (lead <= 0) {
+    fn(shape, strides, strides.map(() => 0));
+    return;
+  }
+  const innerShape = shape.slice(lead), innerStrides = strides.map((st) => st.slice(lead));
+  const idx = new Array<number>(lead).fill(0);
+  const count = shape.slice(0, lead).reduce((p, d) => p * d, 1);
+  for (let c = 0; c < count; c++) {
+    fn(innerShape, innerStrides, strides.map((st) => idx.reduce((acc, v, d) => acc + v * st[d], 0)));
+    for (let d = lead - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
   }
 }
 

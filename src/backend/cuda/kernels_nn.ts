@@ -33,7 +33,10 @@ extern "C" __global__ void softmaxRows(const float* x, float* o, i64 rows, i64 c
       for (i64 j = threadIdx.x; j < cols; j += blockDim.x) orow[j] = (float)((double)xr[j] - lse);
     } else {
       double inv = 1.0 / s;
-      for (i64 j = threadIdx.x; j < cols; j += blockDim.x) orow[j] = (float)(exp((double)xr[j] - mx) * inv);
+      // rounded to float before scaling, as the CPU stores the exponentials and then scales them
+      for (i64 j = threadIdx.x; j < cols; j += blockDim.x) {
+        orow[j] = (float)((double)(float)exp((double)xr[j] - mx) * inv);
+      }
     }
   }
 }

@@ -8,7 +8,7 @@
  *
  * inner == 1: one block per (row, chunk) of a row; long rows over few outer items are split into chunks
  * whose partials (double value, int index) a second kernel combines. inner > 1: 32x8 blocks, x over inner
- * (coalesced), y over r.
+ * (coalesced), y over r (8 or 32 rows of threads).
  */
 import type { ReduceOp } from "../backend.ts";
 
@@ -114,10 +114,10 @@ template <int OP> __device__ void reduceCombineT(const float* x, float* out, con
   }
 }
 
-// blockDim (32, 8): x walks inner, y splits r; partials are folded in y order by the first row of threads.
+// blockDim (32, 8 or 32): x walks inner, y splits r; the first row of threads folds the partials in y order.
 template <int OP> __device__ void reduceColsT(const float* x, float* out, i64 outer, i64 r, i64 inner) {
-  __shared__ double cv[8][32];
-  __shared__ int cj[8][32];
+  __shared__ double cv[32][32];
+  __shared__ int cj[32][32];
   i64 nib = (inner + 31) / 32;
   for (i64 b = blockIdx.x; b < outer * nib; b += gridDim.x) {
     i64 p = b / nib, i = (b % nib) * 32 + threadIdx.x;
@@ -163,6 +163,28 @@ extern "C" __global__ void copyFlat(const float* src, i64 so, i64 ss, float* dst
   GRID_STRIDE(i, n) { dst[dOff + i * ds] = src[so + i * ss]; }
 }
 
+// Batched transpose through a shared 32x32 tile: dst[b, i, j] = src[b, i, j] where src is contiguous along i
+// and dst along j, so both the reads and the writes are coalesced. blockDim (32, 8).
+extern "C" __global__ void copyTransposeTiled(const float* src, i64 so, i64 sb, i64 sj, float* dst, i64 dOff, i64 db,
+    i64 di, i64 nb, i64 ni, i64 nj) {
+  __shared__ float tile[32][33];
+  i64 ti = (ni + 31) / 32, tj = (nj + 31) / 32;
+  for (i64 t = blockIdx.x; t < nb * ti * tj; t += gridDim.x) {
+    i64 b = t / (ti * tj), rem = t % (ti * tj);
+    i64 i0 = (rem / tj) * 32, j0 = (rem % tj) * 32;
+    __syncthreads();
+    for (int k = threadIdx.y; k < 32; k += blockDim.y) {
+      i64 i = i0 + threadIdx.x, j = j0 + k;
+      if (i < ni && j < nj) tile[k][threadIdx.x] = src[so + b * sb + i + j * sj];
+    }
+    __syncthreads();
+    for (int k = threadIdx.y; k < 32; k += blockDim.y) {
+      i64 i = i0 + k, j = j0 + threadIdx.x;
+      if (i < ni && j < nj) dst[dOff + b * db + i * di + j] = tile[threadIdx.x][k];
+    }
+  }
+}
+
 // err[0] = 1 (gather) or 2 (scatterAdd) on the first bad index; err[1] its float bits; err[2] the axis length.
 __device__ __forceinline__ bool indexOk(float v, i64 axisLen, int* err, int code) {
   if (v >= 0.0f && (i64)v < axisLen && v == floorf(v) && (double)v < (double)axisLen) return true;
@@ -199,6 +221,7 @@ export function reduceSource(): { source: string; names: string[] } {
       ...REDUCE_OPS.flatMap((op) => [reduceRowsName(op), reduceCombineName(op), reduceColsName(op)]),
       "copyStrided",
       "copyFlat",
+      "copyTransposeTiled",
       "gatherRows",
       "scatterAddRows",
     ],

@@ -6,7 +6,6 @@ import { emptyOn } from "./create.ts";
 import { expandTo } from "./elementwise.ts";
 import { sumTo } from "./reduce.ts";
 import { reshape } from "./shape_ops.ts";
-import { add } from "./elementwise.ts";
 
 /** Options of matmul: treat an operand's last two axes as transposed (no copy is made). */
 export interface MatmulOptions {
@@ -100,16 +99,44 @@ function reduceBatch(g: Tensor, shape: readonly number[]): Tensor {
   return sumTo(g, shape);
 }
 
-/** y = x Wᵀ + b with W [out, in] (PyTorch layout) over the last axis of x. */
+registerGradient("linear", (gy, node) => {
+  const [x, w, bias] = node.inputs;
+  return [
+    x.requiresGrad ? matmul(gy, w) : null, // [N, out] @ [out, in]
+    w.requiresGrad ? matmul(gy, x, { transA: true }) : null, // [out, N] @ [N, in]
+    bias?.requiresGrad ? sumTo(gy, bias.shape) : null,
+  ];
+});
+
+/**
+ * y = x Wᵀ + b with W [out, in] (PyTorch layout) over the last axis of x. One fused op: the output is
+ * pre-filled with the bias and the GEMM accumulates into it (beta = 1), so there is no separate bias pass.
+ */
 export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   const inF = x.shape[x.rank - 1];
   if (w.rank !== 2 || w.shape[1] !== inF) {
-    throw new Error(
-      `linear: weight ${shapeStr(w.shape)} does not match input ${shapeStr(x.shape)} (in = ${inF})`,
-    );
+    throw new Error(`linear: weight ${shapeStr(w.shape)} does not match input ${shapeStr(x.shape)} (in = ${inF})`);
   }
-  const x2 = x.rank === 2 ? x : reshape(x, [-1, inF]);
-  let y = matmul(x2, w, { transB: true });
-  if (bias) y = add(y, bias);
-  return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), w.shape[0]]);
+  const outF = w.shape[0];
+  if (bias && bias.size !== outF) {
+    throw new Error(`linear: bias ${shapeStr(bias.shape)} does not match weight ${shapeStr(w.shape)}`);
+  }
+  const rows = x.size / inF;
+  const x2 = x.rank === 2 ? x : reshape(x, [rows, inF]);
+  const inputs = bias ? [x2, w, bias] : [x2, w];
+  const y = emptyOn(x.backend, [rows, outF], record("linear", inputs));
+  if (bias) x.backend.copyStrided(bias.storage, 0, [0, 1], y.storage, 0, [outF, 1], [rows, outF]);
+  x.backend.matmul(x2.storage, w.storage, y.storage, {
+    batch: 1,
+    m: rows,
+    n: outF,
+    k: inF,
+    transA: false,
+    transB: true,
+    strideA: 0,
+    strideB: 0,
+    strideC: 0,
+    beta: bias ? 1 : 0,
+  });
+  return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), outF]);
 }

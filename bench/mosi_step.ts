@@ -1,0 +1,194 @@
+/**
+ * One InfMasking training step on the MOSI configuration (two sequence modalities, T = 50, feature sizes 20
+ * and 300, token width 40, 5-layer encoders with 5 heads and FFN 2048, one fusion layer with 8 heads, batch
+ * 64, K = 5, ratio .8): forward + backward + AdamW, ours then the PyTorch twin (bench/torch_mosi_step.py,
+ * run afterwards, never concurrently), as samples per second and their ratio. Random data; augmentation is
+ * not part of the step on either side.
+ *
+ * Run: `deno run -A bench/mosi_step.ts [--steps N] [--warmup N] [--profile]`
+ *   --profile: ours only, with the time spent in each backend primitive per step (top entries).
+ * Python: $MMSSL_TORCH_PYTHON, default /tmp/tv/bin/python; without it only our numbers are shown.
+ */
+import { parseArgs } from "node:util";
+import { backend, numLiveTensors, type Tensor, tensor, tidy } from "../src/tensor/mod.ts";
+import { buildModel } from "../src/models/build.ts";
+import { type ModalitySpec, modelConfig, PRESETS } from "../src/models/config.ts";
+import { AdamW } from "../src/optim/adamw.ts";
+import { paramGroupsNoDecay } from "../src/optim/groups.ts";
+import { Philox } from "../src/random/philox.ts";
+
+const BATCH = 64;
+const SPECS: ModalitySpec[] = [{ kind: "sequence", shape: [50, 20] }, { kind: "sequence", shape: [50, 300] }];
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    steps: { type: "string", default: "5" },
+    warmup: { type: "string", default: "1" },
+    profile: { type: "boolean", default: false },
+  },
+});
+const steps = Number(flags.steps), warmup = Number(flags.warmup);
+if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 0)) {
+  throw new Error(`--steps must be an integer >= 1 and --warmup >= 0, got ${flags.steps} and ${flags.warmup}`);
+}
+
+/** Per-primitive time and call counts, by wrapping every method of the backend instance. */
+function profileBackend(): Map<string, [number, number]> {
+  const b = backend() as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const times = new Map<string, [number, number]>();
+  for (const k of Object.getOwnPropertyNames(Object.getPrototypeOf(b))) {
+    const f = b[k];
+    if (typeof f !== "function" || k === "constructor") continue;
+    b[k] = function (this: unknown, ...a: unknown[]) {
+      const t = performance.now();
+      const r = f.apply(this, a);
+      const e = times.get(k) ?? [0, 0];
+      e[0] += performance.now() - t;
+      e[1]++;
+      times.set(k, e);
+      return r;
+    };
+  }
+  return times;
+}
+
+interface OurResult {
+  medianMs: number;
+  minMs: number;
+  loss: number;
+  parts: { fwd: number; bwd: number; opt: number };
+}
+
+function runOurs(profile: Map<string, [number, number]> | null): OurResult {
+  const preset = PRESETS.mosi;
+  const cfg = modelConfig(preset.model);
+  const model = buildModel("infmasking", SPECS, cfg);
+  const opt = new AdamW(paramGroupsNoDecay(model.module, preset.weightDecay), { lr: preset.lr });
+  const r = new Philox(0, 1);
+  const views: Tensor[][] = [0, 1].map(() =>
+    SPECS.map((s) => {
+      const shape = [BATCH, ...s.shape];
+      return tensor(r.normal(shape.reduce((p, d) => p * d, 1)), shape);
+    })
+  );
+  const ctx = { epoch: 0, maxEpochs: preset.epochs, rng: new Philox(0, 2) };
+  const times: number[] = [];
+  const parts = { fwd: 0, bwd: 0, opt: 0 };
+  let loss = NaN, live = 0;
+  for (let s = 0; s < warmup + steps; s++) {
+    if (s === warmup) {
+      live = numLiveTensors();
+      profile?.clear();
+    }
+    const t0 = performance.now();
+    let t1 = 0, t2 = 0;
+    loss = tidy(() => {
+      const out = model.trainStep(views[0], views[1], ctx);
+      const value = out.loss.item();
+      t1 = performance.now();
+      out.loss.backward();
+      t2 = performance.now();
+      return value;
+    });
+    opt.step();
+    opt.zeroGrad();
+    const t3 = performance.now();
+    if (s >= warmup) {
+      times.push(t3 - t0);
+      parts.fwd += t1 - t0;
+      parts.bwd += t2 - t1;
+      parts.opt += t3 - t2;
+    }
+  }
+  const leaked = numLiveTensors() - live;
+  if (leaked > 0) console.log(`warning: ${leaked} tensors leaked over the timed steps`);
+  times.sort((a, b) => a - b);
+  return {
+    medianMs: times[Math.floor(times.length / 2)],
+    minMs: times[0],
+    loss,
+    parts: { fwd: parts.fwd / steps, bwd: parts.bwd / steps, opt: parts.opt / steps },
+  };
+}
+
+interface TorchResult {
+  torch: string;
+  threads: number;
+  median_ms: number;
+  min_ms: number;
+  samples_per_s: number;
+  loss: number;
+}
+
+async function runTorch(): Promise<TorchResult | string> {
+  const python = Deno.env.get("MMSSL_TORCH_PYTHON") ?? "/tmp/tv/bin/python";
+  const script = new URL("./torch_mosi_step.py", import.meta.url).pathname;
+  let out: Deno.CommandOutput;
+  try {
+    out = await new Deno.Command(python, {
+      args: [script, "--steps", String(steps), "--warmup", String(warmup)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+    return `cannot run ${python} (${msg}); set MMSSL_TORCH_PYTHON to a python with torch`;
+  }
+  if (!out.success) {
+    const err = new TextDecoder().decode(out.stderr).trim().split("\n").pop() ?? `exit code ${out.code}`;
+    return `${python} ${script} failed: ${err}`;
+  }
+  const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+  try {
+    return JSON.parse(lines[lines.length - 1]) as TorchResult;
+  } catch {
+    return `${python} ${script} printed no JSON on its last line`;
+  }
+}
+
+const fmt = (x: number, d = 1) => x.toFixed(d);
+
+console.log(
+  `# InfMasking training step, MOSI configuration (batch ${BATCH}, T 50, features 20/300, E 40, ` +
+    `5-layer encoders, K 5, ratio .8)\n`,
+);
+console.log(`${Deno.build.os} ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`);
+console.log(`timed steps: ${steps} after ${warmup} warm-up (median)\n`);
+
+const profile = flags.profile ? profileBackend() : null;
+const ours = runOurs(profile);
+console.log(
+  `ours: ${fmt(ours.medianMs)} ms/step (forward ${fmt(ours.parts.fwd)}, backward ${fmt(ours.parts.bwd)}, ` +
+    `AdamW ${fmt(ours.parts.opt)}), loss ${ours.loss.toFixed(4)}`,
+);
+
+if (profile) {
+  const rows = [...profile].sort((a, b) => b[1][0] - a[1][0]);
+  const total = rows.reduce((s, [, [ms]]) => s + ms, 0) / steps;
+  console.log(`\nbackend primitives: ${fmt(total)} ms/step of ${fmt(ours.medianMs)} ms (rest: op layer, autograd)\n`);
+  console.log("| primitive | ms/step | share of step | calls/step |");
+  console.log("| --- | ---: | ---: | ---: |");
+  for (const [k, [ms, n]] of rows.slice(0, 12)) {
+    const per = ms / steps;
+    console.log(`| ${k} | ${fmt(per)} | ${fmt((100 * per) / ours.medianMs)} % | ${fmt(n / steps, 0)} |`);
+  }
+} else {
+  const torch = await runTorch();
+  const oursSps = BATCH / (ours.medianMs / 1000);
+  console.log();
+  console.log("| implementation | ms/step (median) | samples/s |");
+  console.log("| --- | ---: | ---: |");
+  console.log(`| ours (Deno, CPU backend) | ${fmt(ours.medianMs)} | ${fmt(oursSps, 2)} |`);
+  if (typeof torch === "string") {
+    console.log(`\nPyTorch baseline unavailable: ${torch}`);
+  } else {
+    console.log(
+      `| PyTorch ${torch.torch} (${torch.threads} threads) | ${fmt(torch.median_ms)} | ${
+        fmt(torch.samples_per_s, 2)
+      } |`,
+    );
+    console.log(`\nratio ours/PyTorch (samples/s): ${(oursSps / torch.samples_per_s).toFixed(2)}`);
+    console.log(`losses at the last step: ours ${ours.loss.toFixed(4)}, PyTorch ${torch.loss.toFixed(4)}`);
+  }
+}
