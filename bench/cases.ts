@@ -54,6 +54,35 @@ export function blasSgemmCases(): BenchCase[] {
   return SGEMM_SIZES.map((n) => sgemmCase(n, b, `sgemm_${n}`, `sgemm ${n}³ (OpenBLAS via FFI)`));
 }
 
+/** The six large GEMMs of one transformer-layer step (FFN 40 -> 2048 -> 40 over 3200 tokens), [m, n, k, tA, tB]. */
+export const LAYER_GEMMS: [number, number, number, boolean, boolean][] = [
+  [3200, 2048, 40, false, true], // linear1 forward: x W1ᵀ
+  [3200, 40, 2048, false, true], // linear2 forward: h W2ᵀ
+  [3200, 2048, 40, false, false], // linear2 backward dh = gy W2
+  [40, 2048, 3200, true, false], // linear2 backward dW2 = gyᵀ h
+  [3200, 40, 2048, false, false], // linear1 backward dx = g W1
+  [2048, 40, 3200, true, false], // linear1 backward dW1 = gᵀ x
+];
+
+/** Name of a layer GEMM case, shared with torch_baselines.py. */
+export function layerGemmName([m, n, k, ta, tb]: [number, number, number, boolean, boolean]): string {
+  return `gemm_m${m}_n${n}_k${k}_${ta ? "T" : "N"}${tb ? "T" : "N"}`;
+}
+
+/** The transformer layer's skinny GEMMs through backend.matmul on pre-made storages. */
+export function layerGemmCases(): BenchCase[] {
+  const b = blasBackend();
+  return LAYER_GEMMS.map((g) => {
+    const [m, n, k, transA, transB] = g;
+    const A = randn([m * k]), B = randn([k * n]);
+    const out = b.alloc(m * n);
+    const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0, strideC: 0 };
+    const sa = A.storage, sb = B.storage;
+    const label = `layer GEMM ${m}x${n}x${k} ${transA ? "T" : "N"}${transB ? "T" : "N"}`;
+    return { name: layerGemmName(g), label, flops: 2 * m * n * k, run: () => b.matmul(sa, sb, out, args) };
+  });
+}
+
 /** The pure-TypeScript GEMM cases. */
 export function tsSgemmCases(): BenchCase[] {
   const ts = new CpuBackend({ useBlas: false, quiet: true });

@@ -1,12 +1,20 @@
 /**
- * Our engine vs PyTorch, side by side: sgemm GFLOP/s (n = 256..2048), 1M-element add/mul/exp/gelu and the
+ * Our engine vs PyTorch, side by side: sgemm GFLOP/s (n = 256..2048), the six skinny GEMMs of the
+ * transformer-layer benchmark, 1M-element add/mul/exp/gelu and the
  * per-call overhead of tiny ops. Our cases run first with bench/harness.ts' loop (warm-up, median of repeats),
  * then bench/torch_baselines.py runs (never concurrently: the machine has 2 cores).
  *
  * Run: `deno run -A bench/compare.ts [--quick]` (-A: it needs `run` permission to start Python).
  * Python: $MMSSL_TORCH_PYTHON, default /tmp/tv/bin/python; without torch only our numbers are shown.
  */
-import { type BenchCase, blasSgemmCases, elementwiseCases, overheadCases, tsSgemmCases } from "./cases.ts";
+import {
+  type BenchCase,
+  blasSgemmCases,
+  elementwiseCases,
+  layerGemmCases,
+  overheadCases,
+  tsSgemmCases,
+} from "./cases.ts";
 import { timeIt, type Timing } from "./harness.ts";
 import { fmtTime, machineLine, markdownTable, runTorchScript, type TorchCase } from "./report.ts";
 import { backend } from "../src/tensor/mod.ts";
@@ -34,6 +42,7 @@ console.error("timing our engine…");
 const ours = [
   ...measure(blasSgemmCases()),
   ...measure(tsSgemmCases()),
+  ...measure(layerGemmCases()),
   ...measure(elementwiseCases()),
   ...measure(overheadCases()),
 ];

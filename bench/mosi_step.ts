@@ -6,7 +6,8 @@
  * not part of the step on either side.
  *
  * Run: `deno run -A bench/mosi_step.ts [--steps N] [--warmup N] [--profile]`
- *   --profile: ours only, with the time spent in each backend primitive per step (top entries).
+ *   --profile: ours only, with the time spent in each backend primitive per step (top entries) and in the
+ *   host-side random draws (dropout and token masks are drawn with Philox on the host).
  * Python: $MMSSL_TORCH_PYTHON, default /tmp/tv/bin/python; without it only our numbers are shown.
  */
 import { parseArgs } from "node:util";
@@ -30,7 +31,9 @@ const { values: flags } = parseArgs({
 });
 const steps = Number(flags.steps), warmup = Number(flags.warmup);
 if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 0)) {
-  throw new Error(`--steps must be an integer >= 1 and --warmup >= 0, got ${flags.steps} and ${flags.warmup}`);
+  throw new Error(
+    `--steps must be an integer >= 1 and --warmup >= 0, got ${flags.steps} and ${flags.warmup}`,
+  );
 }
 
 /** Per-primitive time and call counts, by wrapping every method of the backend instance. */
@@ -48,6 +51,29 @@ function profileBackend(): Map<string, [number, number]> {
       e[1]++;
       times.set(k, e);
       return r;
+    };
+  }
+  // Host-side random draws (dropout and token masks) run outside the backend: time them too, counting
+  // only outermost calls (bernoulli draws through uniform).
+  const proto = Philox.prototype as unknown as Record<string, (...a: unknown[]) => unknown>;
+  let depth = 0;
+  for (const k of ["bernoulli", "uniform", "normal"]) {
+    const f = proto[k];
+    proto[k] = function (this: unknown, ...a: unknown[]) {
+      const t = performance.now();
+      depth++;
+      try {
+        return f.apply(this, a);
+      } finally {
+        depth--;
+        if (depth === 0) {
+          const key = `host Philox.${k}`;
+          const e = times.get(key) ?? [0, 0];
+          e[0] += performance.now() - t;
+          e[1]++;
+          times.set(key, e);
+        }
+      }
     };
   }
   return times;
@@ -153,7 +179,9 @@ console.log(
   `# InfMasking training step, MOSI configuration (batch ${BATCH}, T 50, features 20/300, E 40, ` +
     `5-layer encoders, K 5, ratio .8)\n`,
 );
-console.log(`${Deno.build.os} ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`);
+console.log(
+  `${Deno.build.os} ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`,
+);
 console.log(`timed steps: ${steps} after ${warmup} warm-up (median)\n`);
 
 const profile = flags.profile ? profileBackend() : null;
@@ -165,8 +193,13 @@ console.log(
 
 if (profile) {
   const rows = [...profile].sort((a, b) => b[1][0] - a[1][0]);
-  const total = rows.reduce((s, [, [ms]]) => s + ms, 0) / steps;
-  console.log(`\nbackend primitives: ${fmt(total)} ms/step of ${fmt(ours.medianMs)} ms (rest: op layer, autograd)\n`);
+  const total = rows.filter(([k]) => !k.startsWith("host")).reduce((s, [, [ms]]) => s + ms, 0) / steps;
+  console.log(
+    `\nbackend primitives: ${fmt(total)} ms/step of ${
+      fmt(ours.medianMs)
+    } ms (the rest: host-side work such as ` +
+      `random draws, the op layer, autograd)\n`,
+  );
   console.log("| primitive | ms/step | share of step | calls/step |");
   console.log("| --- | ---: | ---: | ---: |");
   for (const [k, [ms, n]] of rows.slice(0, 12)) {

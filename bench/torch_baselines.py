@@ -21,6 +21,16 @@ MIN_REPEAT_MS = 30.0 if QUICK else 100.0
 WARMUP_MS = 50.0 if QUICK else 200.0
 
 
+LAYER_GEMMS = [
+    (3200, 2048, 40, False, True),
+    (3200, 40, 2048, False, True),
+    (3200, 2048, 40, False, False),
+    (40, 2048, 3200, True, False),
+    (3200, 40, 2048, False, False),
+    (2048, 40, 3200, True, False),
+]
+
+
 def time_it(fn):
     """Warm up, size the inner loop to about MIN_REPEAT_MS, return median ms per call over REPEATS."""
     calls = 0
@@ -55,6 +65,16 @@ def main():
             r = time_it(lambda: torch.mm(a, b, out=c))
             r["gflops"] = 2 * n**3 / (r["median_ms"] * 1e6)
             cases[f"sgemm_{n}"] = r
+
+        # The six large GEMMs of one transformer-layer step (bench/cases.ts LAYER_GEMMS); transposed operands
+        # are views, as in our backend.
+        for m, n, k, ta, tb in LAYER_GEMMS:
+            a = torch.randn(k, m).t() if ta else torch.randn(m, k)
+            b = torch.randn(n, k).t() if tb else torch.randn(k, n)
+            c = torch.empty(m, n)
+            r = time_it(lambda: torch.mm(a, b, out=c))
+            r["gflops"] = 2 * m * n * k / (r["median_ms"] * 1e6)
+            cases[f"gemm_m{m}_n{n}_k{k}_{'T' if ta else 'N'}{'T' if tb else 'N'}"] = r
 
         n = 1 << 20
         x, y = torch.randn(n), torch.randn(n)

@@ -54,7 +54,7 @@ export class BasicBlock extends Module {
   }
 }
 
-/** Output side of a 3x3/2 (pad 1), 7x7/2 (pad 3) or 3x3/2 (pad 1) pool: ceil(side / 2). */
+/** Output side of every stride-2 step here (conv 3x3 pad 1, conv 7x7 pad 3, 1x1 pad 0, max-pool 3x3 pad 1). */
 function halve(side: number): number {
   return Math.ceil(side / 2);
 }

@@ -41,7 +41,10 @@ export interface RunResult {
   dataset: string;
   seed: number;
   epochs: number;
+  /** The paper's probe (unweighted logistic regression), the headline numbers. */
   probe: ProbeScores;
+  /** The same probe with balanced class weights (informative for imbalanced tasks such as synergy). */
+  probeWeighted: ProbeScores;
   trainSeconds: number;
   history: EpochRecord[];
   interrupted: boolean;
@@ -162,7 +165,10 @@ export function trainAndEvaluate(
   progress.done();
   const trainSeconds = (performance.now() - t0) / 1000;
   const probe = interrupted ? {} : probeAllTasks(model, ds, { seed: cfg.seed, ...cfg.probe });
-  if (!interrupted) metrics.write({ kind: "probe", epoch: cfg.epochs, probe });
+  const probeWeighted = interrupted
+    ? {}
+    : probeAllTasks(model, ds, { seed: cfg.seed, ...cfg.probe, classWeight: "balanced" });
+  if (!interrupted) metrics.write({ kind: "probe", epoch: cfg.epochs, probe, probeWeighted });
   metrics.close();
   optimizer.dispose();
   model.module.dispose();
@@ -172,6 +178,7 @@ export function trainAndEvaluate(
     seed: cfg.seed,
     epochs: cfg.epochs,
     probe,
+    probeWeighted,
     trainSeconds,
     history,
     interrupted,

@@ -11,24 +11,32 @@ export interface ResultsJson {
   seed: number;
   epochs: number;
   probe: Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number }>;
+  /** An addition to API.md's format: the same probe with balanced class weights. */
+  probeClassWeighted: Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number }>;
   trainSeconds: number;
 }
 
-export function resultsJson(r: RunResult): ResultsJson {
-  const probe: ResultsJson["probe"] = {};
-  for (const [task, s] of Object.entries(r.probe)) {
-    probe[task] = {
+
+function scoresOf(p: RunResult["probe"]): ResultsJson["probe"] {
+  const out: ResultsJson["probe"] = {};
+  for (const [task, s] of Object.entries(p)) {
+    out[task] = {
       balancedAccuracy: s.balancedAccuracy,
       accuracy: s.accuracy,
       ...(s.auroc !== undefined ? { auroc: s.auroc } : {}),
     };
   }
+  return out;
+}
+
+export function resultsJson(r: RunResult): ResultsJson {
   return {
     method: r.method,
     dataset: r.dataset,
     seed: r.seed,
     epochs: r.epochs,
-    probe,
+    probe: scoresOf(r.probe),
+    probeClassWeighted: scoresOf(r.probeWeighted),
     trainSeconds: r.trainSeconds,
   };
 }
@@ -37,9 +45,13 @@ export function writeResults(dir: string, r: RunResult): void {
   writeJsonAtomic(`${dir}/results.json`, resultsJson(r));
 }
 
-/** The plain-text table of balanced accuracy (and accuracy, AUROC) per method and task. */
+/** The plain-text tables of balanced accuracy (and accuracy, AUROC) per method and task, for both probes. */
 export function probeTable(results: RunResult[]): string {
-  return formatProbeTable(results.map((r) => ({ method: r.method, probe: r.probe })), { decimals: 3 });
+  const plain = formatProbeTable(results.map((r) => ({ method: r.method, probe: r.probe })), { decimals: 3 });
+  const weighted = formatProbeTable(results.map((r) => ({ method: r.method, probe: r.probeWeighted })), {
+    decimals: 3,
+  });
+  return `linear probe (the paper's, unweighted):\n${plain}\n\nlinear probe with balanced class weights:\n${weighted}`;
 }
 
 /** An SVG with each run's loss curve and a bar chart of probe balanced accuracy per task and method. */
