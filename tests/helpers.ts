@@ -10,6 +10,12 @@ export function rng(seed?: number): Philox {
   return new Philox(seed ?? seedCounter++);
 }
 
+/** A seeded uniform [0, 1) number source (for tests that need plain numbers, not tensors). */
+export function uniformSource(seed: number): () => number {
+  const r = new Philox(seed);
+  return () => 1 - r.uniform(1)[0];
+}
+
 /** Normal random values of a shape (never all zeros). */
 export function randValues(shape: number[], r: Philox = rng(), scale = 1): Float32Array {
   const n = shape.reduce((p, d) => p * d, 1);

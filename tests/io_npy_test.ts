@@ -8,17 +8,9 @@ import {
   readNpyAsInt32,
   writeNpy,
 } from "../src/io/npy.ts";
+import { uniformSource } from "./helpers.ts";
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = uniformSource;
 
 /** An .npy file built by hand: magic, version, header-length field of the version's width, header, data. */
 function build(major: number, header: string, data: Uint8Array, pad = true): Uint8Array {

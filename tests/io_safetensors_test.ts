@@ -7,17 +7,9 @@ import {
   saveSafetensors,
 } from "../src/io/safetensors.ts";
 import { bfloat16ToFloat32, float32ToBfloat16, float32ToHalf, halfToFloat32 } from "../src/io/half.ts";
+import { uniformSource } from "./helpers.ts";
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = uniformSource;
 
 /** Build a file by hand: header JSON (padded to 8) + data bytes. */
 function build(header: unknown, data: Uint8Array, padTo8 = true): Uint8Array {

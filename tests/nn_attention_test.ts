@@ -1,28 +1,8 @@
 import assert from "node:assert/strict";
 import { MultiheadAttention, normal_, TransformerEncoder, TransformerEncoderLayer } from "../src/nn/mod.ts";
-import { setSeed, slice, sum, type Tensor, tensor, tidy } from "../src/tensor/mod.ts";
+import { setSeed, slice, sum, tensor, tidy } from "../src/tensor/mod.ts";
 import { assertClose, gradCheck, randTensor, rng } from "./helpers.ts";
-
-const f64 = (t: Tensor): Float64Array => Float64Array.from(t.dataSync());
-
-function linear64(
-  x: Float64Array,
-  w: Float64Array,
-  b: Float64Array | null,
-  n: number,
-  inF: number,
-  outF: number,
-) {
-  const y = new Float64Array(n * outF);
-  for (let r = 0; r < n; r++) {
-    for (let o = 0; o < outF; o++) {
-      let s = b ? b[o] : 0;
-      for (let i = 0; i < inF; i++) s += x[r * inF + i] * w[o * inF + i];
-      y[r * outF + o] = s;
-    }
-  }
-  return y;
-}
+import { f64, linear64 } from "./nn_reference.ts";
 
 interface MhaWeights {
   win: Float64Array;

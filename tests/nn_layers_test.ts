@@ -21,28 +21,9 @@ import {
 import { normal_ } from "../src/nn/init.ts";
 import { setSeed, sum, type Tensor, tensor, tidy } from "../src/tensor/mod.ts";
 import { assertClose, gradCheck, randTensor, rng } from "./helpers.ts";
-
-const f64 = (t: Tensor): Float64Array => Float64Array.from(t.dataSync());
+import { f64, linear64 } from "./nn_reference.ts";
 
 /** y[n, o] = Σ_i x[n, i] w[o, i] + b[o], in float64. */
-function linear64(
-  x: Float64Array,
-  w: Float64Array,
-  b: Float64Array | null,
-  n: number,
-  inF: number,
-  outF: number,
-) {
-  const y = new Float64Array(n * outF);
-  for (let r = 0; r < n; r++) {
-    for (let o = 0; o < outF; o++) {
-      let s = b ? b[o] : 0;
-      for (let i = 0; i < inF; i++) s += x[r * inF + i] * w[o * inF + i];
-      y[r * outF + o] = s;
-    }
-  }
-  return y;
-}
 
 Deno.test("Linear matches a float64 computation on a rank-3 input and passes gradCheck", () => {
   const lin = new Linear(5, 3);

@@ -53,24 +53,7 @@ export function philox4x32_10(counter: Uint32Array, key: Uint32Array, out: Uint3
       `philox4x32_10: counter needs 4 words, key 2 and out 4 (got ${counter.length}, ${key.length}, ${out.length})`,
     );
   }
-  let c0 = counter[0], c1 = counter[1], c2 = counter[2], c3 = counter[3];
-  let k0 = key[0], k1 = key[1];
-  for (let r = 0; r < 10; r++) {
-    const hi0 = mulhi32(M0, c0);
-    const lo0 = Math.imul(M0, c0) >>> 0;
-    const hi1 = mulhi32(M1, c2);
-    const lo1 = Math.imul(M1, c2) >>> 0;
-    c0 = (hi1 ^ c1 ^ k0) >>> 0;
-    c1 = lo1;
-    c2 = (hi0 ^ c3 ^ k1) >>> 0;
-    c3 = lo0;
-    k0 = (k0 + W0) >>> 0;
-    k1 = (k1 + W1) >>> 0;
-  }
-  out[0] = c0;
-  out[1] = c1;
-  out[2] = c2;
-  out[3] = c3;
+  philoxBlockInto(counter[0], counter[1], counter[2], counter[3], key[0], key[1], out, 0);
 }
 
 /** One Philox4x32-10 block of counter (c0..c3) and key (k0, k1), written to out[at..at+3]. */
