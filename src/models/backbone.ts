@@ -2,7 +2,8 @@
  * The shared skeleton: one encoder per modality, the fusion transformer and a projection head, with the
  * subset and masking runs the methods need.
  */
-import { concat, noGrad, type Tensor } from "../tensor/mod.ts";
+import { concat, type Tensor } from "../tensor/mod.ts";
+import { inEvalMode } from "./method.ts";
 import { Module } from "../nn/module.ts";
 import type { ModalitySpec, ModelConfig } from "./config.ts";
 import { buildEncoder, defaultEncoderKind, type TokenEncoder } from "./encoders.ts";
@@ -59,7 +60,7 @@ export class FusionBackbone extends Module {
 
   /** Pre-head fused CLS features of unaugmented inputs, in eval mode, without gradients. */
   fusedFeatures(inputs: Tensor[]): Tensor {
-    return noGrad(() => this.fusion.forward(this.encode(inputs)));
+    return inEvalMode(this, () => this.fusion.forward(this.encode(inputs)));
   }
 
   forward(inputs: Tensor[]): Tensor {

@@ -1,5 +1,5 @@
 /** The one shape every self-supervised method presents to the trainer. */
-import type { Tensor } from "../tensor/mod.ts";
+import { noGrad, type Tensor } from "../tensor/mod.ts";
 import type { Philox } from "../random/philox.ts";
 import type { Module } from "../nn/module.ts";
 
@@ -33,4 +33,15 @@ export interface SslModel {
   embed(inputs: Tensor[]): Tensor;
   /** Called after each optimizer step (e.g. to clamp CLIP's logit scale). */
   afterStep?(): void;
+}
+
+/** Runs fn without gradients and with the module in eval mode, restoring its mode afterwards. */
+export function inEvalMode<T>(module: Module, fn: () => T): T {
+  const was = module.training;
+  module.eval();
+  try {
+    return noGrad(fn);
+  } finally {
+    module.train(was);
+  }
 }

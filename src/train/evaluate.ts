@@ -16,16 +16,12 @@ export function extractFeatures(
   const n = splitSize(split);
   const chunks: Float32Array[] = [];
   let dim = 0;
-  model.module.eval();
-  try {
-    for (const rows of sequentialBatches(n, batch)) {
-      const f = tidy(() => model.embed(toTensors(plainBatch(split, rows))));
-      dim = f.shape[1];
-      chunks.push(f.dataSync());
-      f.dispose();
-    }
-  } finally {
-    model.module.train();
+  for (const rows of sequentialBatches(n, batch)) {
+    // embed() runs in eval mode without gradients and restores the training mode
+    const f = tidy(() => model.embed(toTensors(plainBatch(split, rows))));
+    dim = f.shape[1];
+    chunks.push(f.dataSync());
+    f.dispose();
   }
   const x = new Float32Array(n * dim);
   let off = 0;

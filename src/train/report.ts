@@ -16,7 +16,6 @@ export interface ResultsJson {
   trainSeconds: number;
 }
 
-
 function scoresOf(p: RunResult["probe"]): ResultsJson["probe"] {
   const out: ResultsJson["probe"] = {};
   for (const [task, s] of Object.entries(p)) {

@@ -4,12 +4,12 @@
  * weights, Linear-LayerNorm-GELU-Linear to E/2, attention pooling, its own head), trained with NT-Xent on
  * each path plus squared-cosine orthogonality between unique and shared outputs (methods.md §3).
  */
-import { concat, gelu, noGrad, type Tensor } from "../../tensor/mod.ts";
+import { concat, gelu, type Tensor } from "../../tensor/mod.ts";
 import { coralLossParts } from "../../objectives/mod.ts";
 import { Module } from "../../nn/module.ts";
 import { LayerNorm, Linear } from "../../nn/mod.ts";
 import type { ModalitySpec, ModelConfig } from "../config.ts";
-import type { MethodName, SslModel, StepContext, StepOutput } from "../method.ts";
+import { inEvalMode, type MethodName, type SslModel, type StepContext, type StepOutput } from "../method.ts";
 import { buildEncoders, FusionBackbone } from "../backbone.ts";
 import type { TokenEncoder } from "../encoders.ts";
 import { AttentionPooling } from "../attention_pool.ts";
@@ -122,6 +122,6 @@ export class COrAL implements SslModel {
 
   /** [z_S (pre-head, unmasked), u_1, u_2]: 2E features. */
   embed(inputs: Tensor[]): Tensor {
-    return noGrad(() => this.module.forward(inputs));
+    return inEvalMode(this.module, () => this.module.forward(inputs));
   }
 }

@@ -4,7 +4,7 @@
  * modality's tokens alone (as CoMM's unimodal views); each modality has its own head. The probe uses the
  * concatenated unimodal features.
  */
-import { add, concat, mulScalar, noGrad, type Tensor, tensor } from "../../tensor/mod.ts";
+import { add, concat, mulScalar, type Tensor, tensor } from "../../tensor/mod.ts";
 import {
   clampLogitScale,
   CLIP_LOGIT_SCALE_INIT,
@@ -13,7 +13,7 @@ import {
 } from "../../objectives/mod.ts";
 import { Module } from "../../nn/module.ts";
 import type { ModalitySpec, ModelConfig } from "../config.ts";
-import type { MethodName, SslModel, StepContext, StepOutput } from "../method.ts";
+import { inEvalMode, type MethodName, type SslModel, type StepContext, type StepOutput } from "../method.ts";
 import { buildEncoders } from "../backbone.ts";
 import type { TokenEncoder } from "../encoders.ts";
 import { FusionTransformer } from "../fusion.ts";
@@ -68,7 +68,7 @@ abstract class CrossBase implements SslModel {
     clampLogitScale(this.module.logitScale);
   }
   embed(inputs: Tensor[]): Tensor {
-    return noGrad(() => this.module.forward(inputs));
+    return inEvalMode(this.module, () => this.module.forward(inputs));
   }
 }
 

@@ -115,7 +115,9 @@ registerGradient("linear", (gy, node) => {
 export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   const inF = x.shape[x.rank - 1];
   if (w.rank !== 2 || w.shape[1] !== inF) {
-    throw new Error(`linear: weight ${shapeStr(w.shape)} does not match input ${shapeStr(x.shape)} (in = ${inF})`);
+    throw new Error(
+      `linear: weight ${shapeStr(w.shape)} does not match input ${shapeStr(x.shape)} (in = ${inF})`,
+    );
   }
   const outF = w.shape[0];
   if (bias && bias.size !== outF) {

@@ -11,6 +11,7 @@ import { max, sum } from "./reduce.ts";
 import { permute, reshape } from "./shape_ops.ts";
 import { noGrad } from "../engine.ts";
 import type { Philox } from "../../random/philox.ts";
+import { fillBernoulliMask } from "../../random/hash_mask.ts";
 import { globalGenerator } from "../random.ts";
 
 /** Applies a last-axis kernel to any axis by permuting that axis last and back. */
@@ -144,14 +145,15 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>): Tensor
   return mulScalar(sum(mul(logSoftmax(logits), oh)), -1 / targets.length);
 }
 
-/** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). */
+/**
+ * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). The coins come
+ * from a fast seeded hash (src/random/hash_mask.ts) keyed by one draw of `rng`.
+ */
 export function dropout(x: Tensor, p: number, training: boolean, rng: Philox = globalGenerator()): Tensor {
   if (!training || p === 0) return x;
   if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
-  const keepMask = rng.bernoulli(x.size, 1 - p);
-  const m = new Float32Array(x.size);
-  const scale = 1 / (1 - p);
-  for (let i = 0; i < x.size; i++) m[i] = keepMask[i] * scale;
+  const seed = rng.nextUint32(new Uint32Array(1))[0];
+  const m = fillBernoulliMask(new Float32Array(x.size), 1 - p, 1 / (1 - p), seed);
   return mul(x, tensor(m, [...x.shape]));
 }
 
