@@ -11,7 +11,10 @@ Deno.test("hash Bernoulli mask: keep rate, scale, determinism and seed dependenc
       if (v) kept++;
     }
     // 5 standard deviations of a binomial proportion
-    assert.ok(Math.abs(kept / n - keep) < 5 * Math.sqrt(keep * (1 - keep) / n), `keep rate ${kept / n} vs ${keep}`);
+    assert.ok(
+      Math.abs(kept / n - keep) < 5 * Math.sqrt(keep * (1 - keep) / n),
+      `keep rate ${kept / n} vs ${keep}`,
+    );
   }
   const a = fillBernoulliMask(new Float32Array(1000), 0.5, 1, 42);
   assert.deepEqual(a, fillBernoulliMask(new Float32Array(1000), 0.5, 1, 42));
