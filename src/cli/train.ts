@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { METHOD_NAMES, type MethodName } from "../models/method.ts";
-import { resolveConfig, type TrainConfig } from "../train/train_config.ts";
+import { resolveConfig, type TrainConfig, type TrainConfigInput } from "../train/train_config.ts";
 import { loadDataset } from "../train/datasets.ts";
 import { type RunResult, type StopFlag, trainAndEvaluate } from "../train/loop.ts";
 import { probeTable, resultsJson, writeChart, writeResults } from "../train/report.ts";
@@ -47,7 +47,8 @@ async function main(): Promise<void> {
   let parsed;
   try {
     parsed = parseArgs({
-      args: Deno.args,
+      // `deno task train -- --flag` passes the "--" through; drop it.
+      args: Deno.args[0] === "--" ? Deno.args.slice(1) : Deno.args,
       options: {
         method: { type: "string" },
         dataset: { type: "string" },
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
     fail(`unknown --method "${v.method}" (known: ${METHOD_NAMES.join(", ")})`);
   }
   if (v.backend && !["cpu", "cuda", "auto"].includes(v.backend)) fail(`--backend must be cpu, cuda or auto`);
-  let fileConfig: Partial<TrainConfig> = {};
+  let fileConfig: TrainConfigInput = {};
   if (v.config) {
     try {
       fileConfig = JSON.parse(Deno.readTextFileSync(v.config));
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
   const dataset = v.dataset ?? fileConfig.dataset ?? "synthetic";
   const lr = v.lr === undefined ? undefined : Number(v.lr);
   if (lr !== undefined && !(lr > 0)) fail(`--lr must be a positive number, got "${v.lr}"`);
-  const cli: Partial<TrainConfig> = {
+  const cli: TrainConfigInput = {
     method: v.method as MethodName | undefined,
     epochs: intFlag("epochs", v.epochs),
     batch: intFlag("batch", v.batch),

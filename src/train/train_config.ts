@@ -24,25 +24,29 @@ export interface TrainConfig {
   probe: { classWeight: "balanced" | null; fineSearch: boolean };
 }
 
+/** A partial configuration as a JSON config file or a caller gives it (model settings may be partial too). */
+export type TrainConfigInput = Omit<Partial<TrainConfig>, "model"> & { model?: Partial<ModelConfig> };
+
 /** Settings of the default demo on `--dataset synthetic`: small enough for minutes on two cores. */
 const SYNTHETIC_DEFAULTS: Partial<TrainConfig> = {
-  epochs: 20,
+  epochs: 15,
   batch: 128,
   lr: 1e-3,
   weightDecay: 1e-2,
   model: modelConfig({
-    tokenDim: 32,
+    tokenDim: 64,
     fusionHeads: 4,
     fusionLayers: 1,
-    headHidden: 128,
-    headOut: 64,
+    headHidden: 256,
+    headOut: 128,
     encoders: ["tokens", "tokens"],
     tau: 0.1,
     lambda: 1,
     maskRatio: 0.5,
-    numMasks: 4,
+    numMasks: 2,
     wOrtho: 1,
   }),
+  data: { T: 6, noise: 0.25 },
 };
 
 const TRIFEATURES_DEFAULTS: Partial<TrainConfig> = {
@@ -104,10 +108,10 @@ export function baseConfig(): TrainConfig {
  */
 export function resolveConfig(
   dataset: string,
-  fileConfig: Partial<TrainConfig> & { model?: Partial<ModelConfig> },
-  cli: Partial<TrainConfig>,
+  fileConfig: TrainConfigInput,
+  cli: TrainConfigInput,
 ): TrainConfig {
-  const layers: (Partial<TrainConfig> & { model?: Partial<ModelConfig> })[] = [datasetDefaults(dataset)];
+  const layers: TrainConfigInput[] = [datasetDefaults(dataset)];
   const presetName = cli.preset ?? fileConfig.preset;
   if (presetName) {
     const p = PRESETS[presetName];

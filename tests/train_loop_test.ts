@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import { makeSyntheticDataset } from "../src/data/synthetic.ts";
+import { resolveConfig, type TrainConfig } from "../src/train/train_config.ts";
+import { trainAndEvaluate } from "../src/train/loop.ts";
+import { hasCheckpoint } from "../src/train/checkpoint.ts";
+import { resultsJson, writeResults } from "../src/train/report.ts";
+import { loadSafetensors } from "../src/io/safetensors.ts";
+
+const ds = makeSyntheticDataset({ seed: 3, nSsl: 96, nProbeTrain: 120, nProbeTest: 80, T: 4, F: 8 });
+
+function tinyConfig(out: string, method: TrainConfig["method"], epochs: number): TrainConfig {
+  const cfg = resolveConfig("synthetic", {
+    model: { tokenDim: 16, fusionHeads: 2, headHidden: 16, headOut: 8, numMasks: 2 },
+    probe: { classWeight: null, fineSearch: false },
+  }, { method, epochs, batch: 32, seed: 5 });
+  cfg.out = out;
+  return cfg;
+}
+
+const quiet = { progress: false };
+
+Deno.test("training writes checkpoints, metrics and results; resume equals an uninterrupted run", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const straight = trainAndEvaluate(tinyConfig(`${dir}/a`, "infmasking", 2), ds, quiet);
+    // Interrupt run b during its second epoch: the stop flag turns true once epoch 1's checkpoint exists.
+    const stop = {
+      get stopped() {
+        return hasCheckpoint(`${dir}/b`);
+      },
+    };
+    const cut = trainAndEvaluate(tinyConfig(`${dir}/b`, "infmasking", 2), ds, { ...quiet, stop });
+    assert.equal(cut.interrupted, true);
+    assert.equal(cut.history.length, 1);
+    const resumed = trainAndEvaluate(tinyConfig(`${dir}/b`, "infmasking", 2), ds, { ...quiet, resume: true });
+    assert.equal(resumed.history.length, 2);
+    assert.deepEqual(resumed.history.map((h) => h.loss), straight.history.map((h) => h.loss));
+    const wa = loadSafetensors(`${dir}/a/model.safetensors`).tensors;
+    const wb = loadSafetensors(`${dir}/b/model.safetensors`).tensors;
+    assert.deepEqual(Object.keys(wa).sort(), Object.keys(wb).sort());
+    for (const k of Object.keys(wa)) {
+      assert.deepEqual(wb[k].data, wa[k].data, `weights "${k}" differ after resume`);
+    }
+    assert.deepEqual(resumed.probe, straight.probe);
+    // files a user relies on
+    const lines = Deno.readTextFileSync(`${dir}/a/metrics.jsonl`).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    assert.deepEqual(lines.map((l) => l.kind), ["epoch", "epoch", "probe"]);
+    writeResults(`${dir}/a`, straight);
+    const r = JSON.parse(Deno.readTextFileSync(`${dir}/a/results.json`));
+    assert.equal(r.method, "infmasking");
+    assert.deepEqual(Object.keys(r.probe), ["redundancy", "uniqueness1", "uniqueness2", "synergy"]);
+    for (const s of Object.values(r.probe) as { balancedAccuracy: number; accuracy: number }[]) {
+      assert.ok(s.balancedAccuracy >= 0 && s.balancedAccuracy <= 1 && s.accuracy >= 0 && s.accuracy <= 1);
+    }
+    assert.deepEqual(resultsJson(straight).probe, r.probe);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a checkpoint whose files disagree on the epoch is refused with a clear error", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    trainAndEvaluate(tinyConfig(dir, "comm", 1), ds, quiet);
+    const meta = JSON.parse(Deno.readTextFileSync(`${dir}/model.json`));
+    meta.epoch = 7; // as if model.json were written by a later save than the weights
+    Deno.writeTextFileSync(`${dir}/model.json`, JSON.stringify(meta));
+    assert.throws(
+      () => trainAndEvaluate(tinyConfig(dir, "comm", 8), ds, { ...quiet, resume: true }),
+      /model.safetensors is from epoch 1, model.json from epoch 7/,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a stop request ends training after the current step and keeps the last checkpoint", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    trainAndEvaluate(tinyConfig(dir, "coral", 1), ds, quiet);
+    const before = Deno.readFileSync(`${dir}/model.safetensors`);
+    const r = trainAndEvaluate(tinyConfig(dir, "coral", 3), ds, {
+      ...quiet,
+      resume: true,
+      stop: { stopped: true },
+    });
+    assert.equal(r.interrupted, true);
+    assert.deepEqual(Deno.readFileSync(`${dir}/model.safetensors`), before);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("bad configuration values are rejected with the setting's name", () => {
+  assert.throws(() => resolveConfig("synthetic", {}, { batch: 1 }), /batch must be at least 2/);
+  assert.throws(
+    () => resolveConfig("synthetic", { model: { tokenDim: 30, fusionHeads: 4 } }, {}),
+    /not divisible/,
+  );
+  assert.throws(() => resolveConfig("synthetic", {}, { preset: "nope" }), /unknown preset "nope"/);
+});
