@@ -23,6 +23,16 @@ export function torchPython(): string {
   return Deno.env.get("MMSSL_TORCH_PYTHON") ?? "/tmp/tv/bin/python";
 }
 
+/**
+ * Threads both sides use: $OPENBLAS_NUM_THREADS when set (OpenBLAS reads it when it loads), else 2. The
+ * torch scripts get the same count through $MMSSL_TORCH_THREADS. On a busy shared host, 1 thread per side
+ * (`OPENBLAS_NUM_THREADS=1`) gives steadier numbers: 2-thread torch ops stall when a core is taken.
+ */
+export function benchThreads(): number {
+  const v = Number(Deno.env.get("OPENBLAS_NUM_THREADS") ?? "2");
+  return Number.isInteger(v) && v > 0 ? v : 2;
+}
+
 /** Runs `python script args…` and parses the JSON object on its last stdout line. Never throws. */
 export async function runTorchScript(scriptUrl: URL, args: string[] = []): Promise<TorchResult> {
   const python = torchPython();
@@ -74,7 +84,7 @@ export function machineLine(): string {
   try {
     load = Deno.loadavg().map((v) => v.toFixed(2)).join(" ");
   } catch { /* no sys permission */ }
-  return `deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, load average ${load}, ${
+  return `deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, ${benchThreads()} BLAS/torch threads, load average ${load}, ${
     new Date().toISOString()
   }`;
 }

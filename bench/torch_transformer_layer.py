@@ -7,12 +7,15 @@ Prints one JSON object {"meta": {...}, "cases": {"layer_fwd_bwd": {...}, "layer_
 """
 
 import json
+import os
 import sys
 import time
 
 import torch
 
-torch.set_num_threads(2)
+# 2 threads (the project's machines have 2 cores) unless MMSSL_TORCH_THREADS says otherwise; compare.ts
+# passes the OpenBLAS thread count here so both sides use the same number.
+torch.set_num_threads(int(os.environ.get("MMSSL_TORCH_THREADS", "2")))
 torch.manual_seed(0)
 
 QUICK = "--quick" in sys.argv
