@@ -40,6 +40,7 @@ export async function runTorchScript(scriptUrl: URL, args: string[] = []): Promi
   try {
     out = await new Deno.Command(python, {
       args: [scriptUrl.pathname, ...args],
+      env: { MMSSL_TORCH_THREADS: String(benchThreads()) },
       stdout: "piped",
       stderr: "piped",
     })
@@ -84,7 +85,7 @@ export function machineLine(): string {
   try {
     load = Deno.loadavg().map((v) => v.toFixed(2)).join(" ");
   } catch { /* no sys permission */ }
-  return `deno ${Deno.version.deno}, ${navigator.hardwareConcurrency} cores, ${benchThreads()} BLAS/torch threads, load average ${load}, ${
-    new Date().toISOString()
-  }`;
+  const cores = navigator.hardwareConcurrency;
+  const when = new Date().toISOString();
+  return `deno ${Deno.version.deno}, ${cores} cores, ${benchThreads()} BLAS/torch threads, load average ${load}, ${when}`;
 }
