@@ -26,7 +26,7 @@ export const SGEMM_SIZES: number[] = [256, 512, 1024, 2048];
 /** Sizes for the pure-TypeScript GEMM (it is slow). */
 export const TS_SGEMM_SIZES: number[] = [256, 512];
 /** Elements of the elementwise cases. */
-export const ELEMENTWISE_N = 1 << 20;
+export const ELEMENTWISE_N: number = 1 << 20;
 
 /** The OpenBLAS-backed CPU backend in use (throws when the fallback is active: the numbers would mislead). */
 export function blasBackend(): Backend {
