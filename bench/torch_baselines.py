@@ -9,9 +9,9 @@ benchmarks.
 import json
 import os
 import sys
-import time
 
 import torch
+from torch_timing import time_it as shared_time_it
 
 # 2 threads (the project's machines have 2 cores) unless MMSSL_TORCH_THREADS says otherwise; compare.ts
 # passes the OpenBLAS thread count here so both sides use the same number.
@@ -35,28 +35,7 @@ LAYER_GEMMS = [
 
 
 def time_it(fn):
-    """Warm up, size the inner loop to about MIN_REPEAT_MS, return median ms per call over REPEATS."""
-    calls = 0
-    w0 = time.perf_counter()
-    while calls < 2 or (time.perf_counter() - w0) * 1e3 < WARMUP_MS:
-        fn()
-        calls += 1
-    per_call = (time.perf_counter() - w0) * 1e3 / calls
-    iters = max(1, int(-(-MIN_REPEAT_MS // max(per_call, 1e-6))))
-    samples = []
-    for _ in range(REPEATS):
-        t0 = time.perf_counter()
-        for _ in range(iters):
-            fn()
-        samples.append((time.perf_counter() - t0) * 1e3 / iters)
-    samples.sort()
-    return {
-        "median_ms": samples[len(samples) // 2],
-        "min_ms": samples[0],
-        "max_ms": samples[-1],
-        "iters": iters,
-        "repeats": REPEATS,
-    }
+    return shared_time_it(fn, REPEATS, MIN_REPEAT_MS, WARMUP_MS)
 
 
 def main():

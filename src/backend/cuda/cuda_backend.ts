@@ -306,12 +306,7 @@ export class CudaBackend implements Backend {
     inner: number,
     nIdx: number,
   ): void {
-    this.k.pack().u64(dev(x).ptr).u64(dev(idx).ptr).u64(dev(out).ptr).i64(outer).i64(axisLen).i64(inner).i64(
-      nIdx,
-    )
-      .u64(this.errFlag);
-    this.k.launch1d("gatherRows", outer * nIdx * inner);
-    this.indexCheckPending = true;
+    this.launchIndexed("gatherRows", x, idx, out, outer, axisLen, inner, nIdx);
   }
   scatterAdd(
     g: Storage,
@@ -322,11 +317,22 @@ export class CudaBackend implements Backend {
     inner: number,
     nIdx: number,
   ): void {
-    this.k.pack().u64(dev(g).ptr).u64(dev(idx).ptr).u64(dev(out).ptr).i64(outer).i64(axisLen).i64(inner).i64(
-      nIdx,
-    )
-      .u64(this.errFlag);
-    this.k.launch1d("scatterAddRows", outer * nIdx * inner);
+    this.launchIndexed("scatterAddRows", g, idx, out, outer, axisLen, inner, nIdx);
+  }
+  /** Launches a row-index kernel (gather or scatter-add); a bad index is reported at the next read. */
+  private launchIndexed(
+    kernel: string,
+    src: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
+    this.k.pack().u64(dev(src).ptr).u64(dev(idx).ptr).u64(dev(out).ptr).i64(outer).i64(axisLen).i64(inner)
+      .i64(nIdx).u64(this.errFlag);
+    this.k.launch1d(kernel, outer * nIdx * inner);
     this.indexCheckPending = true;
   }
 
