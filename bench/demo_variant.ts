@@ -7,7 +7,7 @@
  * the base config file when one is given (model and data settings merge key by key). Prints the
  * probe scores (balanced accuracy %, AUROC for binary tasks) of the paper's and the class-weighted probe.
  */
-import { loadDataset } from "../src/train/datasets.ts";
+import { defaultDataDir, loadDataset } from "../src/train/datasets.ts";
 import { resolveConfig, type TrainConfigInput } from "../src/train/train_config.ts";
 import { trainAndEvaluate } from "../src/train/loop.ts";
 import { parseArgs } from "node:util";
@@ -32,6 +32,7 @@ if (import.meta.main) {
   const over = JSON.parse(json) as TrainConfigInput;
   const cfg = resolveConfig(over.dataset ?? base.dataset ?? "synthetic", base, { ...over, out });
   const t0 = performance.now();
+  if (!cfg.dataDir) cfg.dataDir = defaultDataDir();
   const ds = await loadDataset(cfg.dataset, { seed: cfg.seed, dataDir: cfg.dataDir, data: cfg.data });
   const r = trainAndEvaluate(cfg, ds, { progress: false });
   for (const h of r.history) {

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { METHOD_NAMES, type MethodName } from "../models/method.ts";
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from "../train/train_config.ts";
-import { loadDataset } from "../train/datasets.ts";
+import { defaultDataDir, loadDataset } from "../train/datasets.ts";
 import { type RunResult, type StopFlag, trainAndEvaluate } from "../train/loop.ts";
 import { probeTable, resultsJson, writeChart, writeResults } from "../train/report.ts";
 import { ensureDir, writeJsonAtomic } from "../io/atomic.ts";
@@ -32,15 +32,6 @@ function intFlag(name: string, v: string | undefined): number | undefined {
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[:.]/g, "-").replace("T", "_").slice(0, 19);
-}
-
-function defaultDataDir(): string {
-  for (const d of ["../shared/data", new URL("../../../shared/data", import.meta.url).pathname]) {
-    try {
-      if (Deno.statSync(d).isDirectory) return d;
-    } catch { /* not there */ }
-  }
-  return "data";
 }
 
 async function main(): Promise<void> {

@@ -7,6 +7,16 @@ import { makeTrifeaturesDataset, type TrifeaturesOptions } from "../data/trifeat
 /** Dataset names accepted by `--dataset` (plus `npy:DIR`). */
 export const DATASET_NAMES: readonly string[] = ["synthetic", "trifeatures", "avmnist", "physionet2012"];
 
+/** Where real datasets are read from when no data dir is given: ../shared/data beside the checkout, else "data". */
+export function defaultDataDir(): string {
+  for (const d of ["../shared/data", new URL("../../../shared/data", import.meta.url).pathname]) {
+    try {
+      if (Deno.statSync(d).isDirectory) return d;
+    } catch { /* not there */ }
+  }
+  return "data";
+}
+
 /** Loads or generates the dataset a configuration names. */
 export async function loadDataset(
   name: string,
