@@ -22,7 +22,7 @@ import {
   scatterAddKernel,
   whereKernel,
 } from "./reduce_copy.ts";
-import { matmulBlas, matmulFallback, matmulSmall, SMALL_GEMM_WORK } from "./matmul.ts";
+import { BLAS_MIN_GEMM_WORK, matmulBlas, matmulFallback, matmulSmall, SMALL_GEMM_WORK } from "./matmul.ts";
 import {
   adamwKernel,
   col2imKernel,
@@ -148,9 +148,9 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: Storage, b: Storage, out: Storage, args: MatmulArgs): void {
-    if (args.m * args.n * args.k <= SMALL_GEMM_WORK) {
-      matmulSmall(cpu(a).data, cpu(b).data, cpu(out).data, args);
-    } else if (this.blas) matmulBlas(this.blas, cpu(a), cpu(b), cpu(out), args);
+    const work = args.m * args.n * args.k;
+    if (this.blas && work > BLAS_MIN_GEMM_WORK) matmulBlas(this.blas, cpu(a), cpu(b), cpu(out), args);
+    else if (work <= SMALL_GEMM_WORK) matmulSmall(cpu(a).data, cpu(b).data, cpu(out).data, args);
     else matmulFallback(cpu(a).data, cpu(b).data, cpu(out).data, args);
   }
 

@@ -1,6 +1,6 @@
 /** CPU elementwise kernels: unary functions, their derivatives, scalar-parameter ops, broadcast binaries. */
 import type { BinaryOp, ScalarOp, UnaryGradOp, UnaryOp } from "../backend.ts";
-import { erf, GELU_TANH_C, INV_SQRT_2PI, sigmoid, softplus, SQRT1_2 } from "./math.ts";
+import { erf, expf, GELU_TANH_C, INV_SQRT_2PI, sigmoid, softplus, SQRT1_2 } from "./math.ts";
 
 /** The same memory viewed as int32 bit patterns. */
 function bitsOf(a: Float32Array): Int32Array {
@@ -14,7 +14,7 @@ export function unaryKernel(op: UnaryOp, x: Float32Array, o: Float32Array): void
       for (let i = 0; i < n; i++) o[i] = -x[i];
       return;
     case "exp":
-      for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]);
+      for (let i = 0; i < n; i++) o[i] = expf(x[i]);
       return;
     case "log":
       for (let i = 0; i < n; i++) o[i] = Math.log(x[i]);
@@ -71,7 +71,7 @@ export function unaryGradKernel(op: UnaryGradOp, x: Float32Array, gy: Float32Arr
   const n = o.length;
   switch (op) {
     case "exp":
-      for (let i = 0; i < n; i++) o[i] = gy[i] * Math.exp(x[i]);
+      for (let i = 0; i < n; i++) o[i] = gy[i] * expf(x[i]);
       return;
     case "log":
       for (let i = 0; i < n; i++) o[i] = gy[i] / x[i];
@@ -104,7 +104,7 @@ export function unaryGradKernel(op: UnaryGradOp, x: Float32Array, gy: Float32Arr
       for (let i = 0; i < n; i++) {
         const v = x[i];
         const cdf = 0.5 * (1 + erf(v * SQRT1_2));
-        o[i] = gy[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+        o[i] = gy[i] * (cdf + v * INV_SQRT_2PI * expf(-0.5 * v * v));
       }
       return;
     case "geluTanh":

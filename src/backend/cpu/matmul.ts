@@ -87,7 +87,8 @@ export function matmulFallback(a: Float32Array, b: Float32Array, c: Float32Array
 
 /**
  * Direct strided GEMM for many tiny matrices (attention scores per head): no packing, no FFI call per item.
- * Worth it below ~32³ multiply-adds per item, where a cblas_sgemm call costs more than the arithmetic.
+ * With OpenBLAS it only takes items of at most BLAS_MIN_GEMM_WORK multiply-adds, where the FFI call costs
+ * more than the arithmetic; without it, items up to SMALL_GEMM_WORK.
  */
 export function matmulSmall(a: Float32Array, b: Float32Array, c: Float32Array, args: MatmulArgs): void {
   const { batch, m, n, k, transA, transB, strideA, strideB, strideC } = args;
@@ -115,5 +116,12 @@ export function matmulSmall(a: Float32Array, b: Float32Array, c: Float32Array, a
   }
 }
 
-/** Below this many multiply-adds per batch item, the direct TypeScript kernel beats an FFI sgemm call. */
+/** Without OpenBLAS: up to this many multiply-adds per batch item the direct kernel beats packing. */
 export const SMALL_GEMM_WORK = 24 * 24 * 24;
+
+/**
+ * With OpenBLAS: above this many multiply-adds per batch item an FFI cblas_sgemm call beats the direct
+ * kernel. Measured with 512 items (attention-sized 13×13×32 NT: 1.1 ms through OpenBLAS vs 8.2 ms direct;
+ * 4×4×4: about even; 2×2×2: 1.0 ms vs 0.05 ms, where the per-call cost dominates).
+ */
+export const BLAS_MIN_GEMM_WORK = 4 * 4 * 4;

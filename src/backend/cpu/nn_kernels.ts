@@ -1,5 +1,6 @@
 /** CPU fused kernels: softmax, row normalisation, im2col/col2im, max pooling, AdamW. */
 import type { AdamWArgs, Conv2dGeometry } from "../backend.ts";
+import { expf } from "./math.ts";
 
 export function softmaxKernel(
   x: Float32Array,
@@ -14,12 +15,12 @@ export function softmaxKernel(
     for (let j = 0; j < cols; j++) if (x[base + j] > mx) mx = x[base + j];
     let s = 0;
     if (log) {
-      for (let j = 0; j < cols; j++) s += Math.exp(x[base + j] - mx);
+      for (let j = 0; j < cols; j++) s += expf(x[base + j] - mx);
       const lse = mx + Math.log(s);
       for (let j = 0; j < cols; j++) o[base + j] = x[base + j] - lse;
     } else {
       // one exp per element: store the shifted exponentials, then scale
-      for (let j = 0; j < cols; j++) s += o[base + j] = Math.exp(x[base + j] - mx);
+      for (let j = 0; j < cols; j++) s += o[base + j] = expf(x[base + j] - mx);
       const inv = 1 / s;
       for (let j = 0; j < cols; j++) o[base + j] *= inv;
     }
@@ -40,7 +41,7 @@ export function softmaxGradKernel(
       // d/dx logsoftmax: gx = gy - softmax * sum(gy)
       let s = 0;
       for (let j = 0; j < cols; j++) s += gy[base + j];
-      for (let j = 0; j < cols; j++) o[base + j] = gy[base + j] - Math.exp(y[base + j]) * s;
+      for (let j = 0; j < cols; j++) o[base + j] = gy[base + j] - expf(y[base + j]) * s;
     } else {
       let dot = 0;
       for (let j = 0; j < cols; j++) dot += gy[base + j] * y[base + j];

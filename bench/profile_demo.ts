@@ -1,0 +1,63 @@
+/**
+ * Where a step of the default demo (`deno task train`: InfMasking on --dataset synthetic with the demo
+ * defaults) spends its time: the training loop's step (two augmented views, the method's loss, backward,
+ * AdamW) on the demo's data and model, with every backend method timed (bench/profile_steps.ts).
+ *
+ * Run: `deno run -P bench/profile_demo.ts [--method M] [--steps N]` (the dataset comes from the cache the CLI
+ * fills, or is generated).
+ */
+import { parseArgs } from "node:util";
+import { tidy } from "../src/tensor/mod.ts";
+import type { MethodName } from "../src/models/method.ts";
+import { AdamW } from "../src/optim/adamw.ts";
+import { paramGroupsNoDecay } from "../src/optim/groups.ts";
+import { Philox } from "../src/random/philox.ts";
+import { epochBatches } from "../src/data/batches.ts";
+import { splitSize } from "../src/data/types.ts";
+import { resolveConfig } from "../src/train/train_config.ts";
+import { defaultDataDir, loadDataset } from "../src/train/datasets.ts";
+import { makeModel } from "../src/train/loop.ts";
+import { augmentedView, toTensors } from "../src/train/views.ts";
+import { profileSteps } from "./profile_steps.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: { steps: { type: "string", default: "10" }, method: { type: "string", default: "infmasking" } },
+});
+const steps = Number(values.steps);
+if (!Number.isInteger(steps) || steps < 1) {
+  throw new Error(`--steps must be a positive integer, got ${values.steps}`);
+}
+
+const cfg = resolveConfig("synthetic", {}, { method: values.method as MethodName });
+const ds = await loadDataset("synthetic", { seed: cfg.seed, dataDir: defaultDataDir(), data: cfg.data });
+const model = makeModel(cfg, ds);
+const optimizer = new AdamW(paramGroupsNoDecay(model.module, cfg.weightDecay), {
+  lr: cfg.lr,
+  weightDecay: cfg.weightDecay,
+});
+const batches = epochBatches(splitSize(ds.ssl), cfg.batch, new Philox(cfg.seed, 1));
+const augRng = new Philox(cfg.seed, 2);
+const ctx = { epoch: 0, maxEpochs: cfg.epochs, rng: new Philox(cfg.seed, 3) };
+let s = 0;
+profileSteps(
+  `Profile of one default-demo step (${cfg.method}, batch ${cfg.batch}, width ${cfg.model.tokenDim})`,
+  { steps, warmup: 3, phases: ["augment", "forward", "backward", "tidy", "optimizer"] },
+  (phase) => {
+    const rows = batches[s++ % batches.length];
+    phase("tidy", () =>
+      tidy(() => {
+        const [v1, v2] = phase("augment", () => [
+          toTensors(augmentedView(ds.ssl, rows, augRng)),
+          toTensors(augmentedView(ds.ssl, rows, augRng)),
+        ]);
+        const out = phase("forward", () => model.trainStep(v1, v2, ctx));
+        phase("backward", () => out.loss.backward());
+      }));
+    phase("optimizer", () => {
+      optimizer.step();
+      optimizer.zeroGrad();
+      model.afterStep?.();
+    });
+  },
+);
