@@ -216,6 +216,42 @@ function innerLoop(
   }
 }
 
+/**
+ * Same-shape, contiguous operands: loops indexed from 0 with no offsets, which V8 compiles about twice as
+ * fast as the offset/strided inner loop (its bounds checks fold away).
+ */
+function denseLoop(op: BinaryOp, a: Float32Array, b: Float32Array, o: Float32Array): void {
+  const n = o.length;
+  switch (op) {
+    case "add":
+      for (let i = 0; i < n; i++) o[i] = a[i] + b[i];
+      return;
+    case "sub":
+      for (let i = 0; i < n; i++) o[i] = a[i] - b[i];
+      return;
+    case "mul":
+      for (let i = 0; i < n; i++) o[i] = a[i] * b[i];
+      return;
+    case "div":
+      for (let i = 0; i < n; i++) o[i] = a[i] / b[i];
+      return;
+    default: {
+      const f = BINARY_FNS[op];
+      for (let i = 0; i < n; i++) o[i] = f(a[i], b[i]);
+    }
+  }
+}
+
+/** Whether `strides` are the row-major contiguous strides of `shape` (size-1 dims may have any stride). */
+function isDense(strides: number[], shape: number[]): boolean {
+  let expected = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    if (shape[d] !== 1 && strides[d] !== expected) return false;
+    expected *= shape[d];
+  }
+  return true;
+}
+
 /** Broadcast binary op: iterates the output shape, walking a and b by their (possibly zero) strides. */
 export function binaryKernel(
   op: BinaryOp,
@@ -229,6 +265,10 @@ export function binaryKernel(
   const nd = shape.length;
   if (nd === 0) {
     o[0] = BINARY_FNS[op](a[0], b[0]);
+    return;
+  }
+  if (isDense(aStrides, shape) && isDense(bStrides, shape)) {
+    denseLoop(op, a, b, o);
     return;
   }
   const n = shape[nd - 1];

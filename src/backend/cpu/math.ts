@@ -3,7 +3,6 @@
 /** erf(x), Abramowitz & Stegun 7.1.26 refined (max abs error ~1.2e-7, below float32 resolution near 1). */
 export function erf(x: number): number {
   // W. J. Cody-style rational approximation would be more exact; this series form is accurate to ~1e-7.
-  const sign = x < 0 ? -1 : 1;
   const ax = Math.abs(x);
   const t = 1 / (1 + 0.5 * ax);
   // Numerical Recipes erfc Chebyshev fit (fractional error < 1.2e-7 everywhere).
@@ -18,7 +17,7 @@ export function erf(x: number): number {
                           (0.27886807 +
                             t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
-  return sign * (1 - y);
+  return x < 0 ? y - 1 : 1 - y;
 }
 
 export const SQRT1_2: number = Math.SQRT1_2;
