@@ -7,17 +7,14 @@
  * fills, or is generated).
  */
 import { parseArgs } from "node:util";
-import { tidy } from "../src/tensor/mod.ts";
 import type { MethodName } from "../src/models/method.ts";
-import { AdamW } from "../src/optim/adamw.ts";
-import { paramGroupsNoDecay } from "../src/optim/groups.ts";
 import { Philox } from "../src/random/philox.ts";
 import { epochBatches } from "../src/data/batches.ts";
 import { splitSize } from "../src/data/types.ts";
 import { resolveConfig } from "../src/train/train_config.ts";
 import { defaultDataDir, loadDataset } from "../src/train/datasets.ts";
 import { makeModel } from "../src/train/loop.ts";
-import { augmentedView, toTensors } from "../src/train/views.ts";
+import { applyGradients, lossAndGradients, makeOptimizer } from "../src/train/step.ts";
 import { profileSteps } from "./profile_steps.ts";
 
 const { values } = parseArgs({
@@ -32,10 +29,7 @@ if (!Number.isInteger(steps) || steps < 1) {
 const cfg = resolveConfig("synthetic", {}, { method: values.method as MethodName });
 const ds = await loadDataset("synthetic", { seed: cfg.seed, dataDir: defaultDataDir(), data: cfg.data });
 const model = makeModel(cfg, ds);
-const optimizer = new AdamW(paramGroupsNoDecay(model.module, cfg.weightDecay), {
-  lr: cfg.lr,
-  weightDecay: cfg.weightDecay,
-});
+const optimizer = makeOptimizer(model, cfg.lr, cfg.weightDecay);
 const batches = epochBatches(splitSize(ds.ssl), cfg.batch, new Philox(cfg.seed, 1));
 const augRng = new Philox(cfg.seed, 2);
 const ctx = { epoch: 0, maxEpochs: cfg.epochs, rng: new Philox(cfg.seed, 3) };
@@ -45,19 +39,7 @@ profileSteps(
   { steps, warmup: 3, phases: ["augment", "forward", "backward", "tidy", "optimizer"] },
   (phase) => {
     const rows = batches[s++ % batches.length];
-    phase("tidy", () =>
-      tidy(() => {
-        const [v1, v2] = phase("augment", () => [
-          toTensors(augmentedView(ds.ssl, rows, augRng)),
-          toTensors(augmentedView(ds.ssl, rows, augRng)),
-        ]);
-        const out = phase("forward", () => model.trainStep(v1, v2, ctx));
-        phase("backward", () => out.loss.backward());
-      }));
-    phase("optimizer", () => {
-      optimizer.step();
-      optimizer.zeroGrad();
-      model.afterStep?.();
-    });
+    phase("tidy", () => lossAndGradients(model, ds.ssl, rows, augRng, ctx, phase));
+    phase("optimizer", () => applyGradients(model, optimizer));
   },
 );

@@ -4,11 +4,9 @@
  * most expensive kernels (GFLOP/s for GEMMs). Shared by profile_layer.ts and profile_demo.ts.
  */
 import { backend } from "../src/tensor/mod.ts";
+import type { StepPhase } from "../src/train/step.ts";
 import { type Profile, profileBackend, type ProfileEntry, resetProfile } from "./profiler.ts";
 import { fmtTime, machineLine, markdownTable } from "./report.ts";
-
-/** Times the phases of one step: `phase(name, fn)` runs fn, labels its kernels and adds its own wall time. */
-export type PhaseRunner = <T>(name: string, fn: () => T) => T;
 
 type Snap = {
   wall: number;
@@ -27,14 +25,15 @@ const median = (xs: number[]): number => {
 export function profileSteps(
   title: string,
   opts: { steps: number; warmup: number; phases: string[] },
-  step: (phase: PhaseRunner) => void,
+  step: (phase: StepPhase) => void,
 ): void {
   const prof: Profile = profileBackend(backend());
   const wall = new Map<string, number>();
   // Phases may nest (forward inside a tidy scope): each phase is charged its own time only, and the
   // enclosing phase's label comes back when a nested one returns.
   const childMs: number[] = [0];
-  const phase: PhaseRunner = (name, fn) => {
+  // `phase(name, fn)` runs fn, labels its kernels with name and adds its own wall time to that phase.
+  const phase: StepPhase = (name, fn) => {
     const t0 = performance.now(), outer = prof.phase;
     prof.phase = name;
     childMs.push(0);

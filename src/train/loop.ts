@@ -10,15 +10,13 @@ import { Philox } from "../random/philox.ts";
 import { buildModel } from "../models/build.ts";
 import type { ModalitySpec } from "../models/config.ts";
 import type { SslModel } from "../models/method.ts";
-import { AdamW } from "../optim/adamw.ts";
-import { paramGroupsNoDecay } from "../optim/groups.ts";
-import { numLiveTensors, setBackend, setSeed, tidy } from "../tensor/mod.ts";
+import { numLiveTensors, setBackend, setSeed } from "../tensor/mod.ts";
 import { JsonlWriter } from "../io/jsonl.ts";
 import { ensureDir } from "../io/atomic.ts";
 import { Progress } from "../io/progress.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { augmentedView, toTensors } from "./views.ts";
+import { applyGradients, lossAndGradients, makeOptimizer } from "./step.ts";
 import { probeAllTasks, type ProbeScores } from "./evaluate.ts";
 
 /** Random stream ids (Philox subsequences) per purpose; the epoch is added so each epoch is independent. */
@@ -75,10 +73,7 @@ export function trainAndEvaluate(
   setBackend(cfg.backend);
   ensureDir(cfg.out);
   const model = makeModel(cfg, ds);
-  const optimizer = new AdamW(paramGroupsNoDecay(model.module, cfg.weightDecay), {
-    lr: cfg.lr,
-    weightDecay: cfg.weightDecay,
-  });
+  const optimizer = makeOptimizer(model, cfg.lr, cfg.weightDecay);
   let startEpoch = 0;
   let history: EpochRecord[] = [];
   if (opts.resume && hasCheckpoint(cfg.out)) {
@@ -111,23 +106,13 @@ export function trainAndEvaluate(
     let lossSum = 0;
     const partSums: Record<string, number> = {};
     for (let s = 0; s < batches.length; s++) {
-      const { loss, parts } = tidy(() => {
-        const v1 = toTensors(augmentedView(ds.ssl, batches[s], augRng));
-        const v2 = toTensors(augmentedView(ds.ssl, batches[s], augRng));
-        const out = model.trainStep(v1, v2, ctx);
-        out.loss.backward();
-        const parts: Record<string, number> = {};
-        for (const [k, v] of Object.entries(out.parts)) parts[k] = v.item();
-        return { loss: out.loss.item(), parts };
-      });
+      const { loss, parts } = lossAndGradients(model, ds.ssl, batches[s], augRng, ctx);
       if (!Number.isFinite(loss)) {
         throw new Error(
           `loss became ${loss} at epoch ${epoch}, step ${s} (try a lower --lr); last checkpoint kept`,
         );
       }
-      optimizer.step();
-      optimizer.zeroGrad();
-      model.afterStep?.();
+      applyGradients(model, optimizer);
       lossSum += loss;
       for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
       const done = epoch * stepsPerEpoch + s + 1;
