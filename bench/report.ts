@@ -2,6 +2,7 @@
  * Helpers for the side-by-side scripts: run a PyTorch twin script (sequentially, after our own timings) and
  * format times for Markdown tables. Running Python needs `--allow-run` (use `deno run -A`).
  */
+import { blasLine } from "../ffi/openblas.ts";
 
 /** Median timing of one case as printed by the torch scripts (snake_case keys from JSON). */
 export interface TorchCase {
@@ -79,7 +80,10 @@ export function markdownTable(header: string[], rows: string[][]): string {
   return [line(header), line(header.map(() => "---")), ...rows.map(line)].join("\n");
 }
 
-/** One line describing the machine state (load average matters: the 2 cores are shared). */
+/**
+ * One line describing the machine state (load average matters: the 2 cores are shared) and the BLAS in use
+ * (file, release, threading, core; loading OpenBLAS if no backend did yet).
+ */
 export function machineLine(): string {
   let load = "n/a";
   try {
@@ -87,5 +91,6 @@ export function machineLine(): string {
   } catch { /* no sys permission */ }
   const cores = navigator.hardwareConcurrency;
   const when = new Date().toISOString();
-  return `deno ${Deno.version.deno}, ${cores} cores, ${benchThreads()} BLAS/torch threads, load average ${load}, ${when}`;
+  return `deno ${Deno.version.deno}, ${cores} cores, ${benchThreads()} BLAS/torch threads, load average ${load}, ${when}; ` +
+    blasLine();
 }

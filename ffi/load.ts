@@ -52,3 +52,24 @@ export function openFirst<S extends Deno.ForeignLibraryInterface>(
   if (!override) tried.push(`(set ${envVar} to a library path to override)`);
   throw new LibraryNotFoundError(what, tried);
 }
+
+/**
+ * Keeps a library mapped until the process exits: a leaked second handle with RTLD_NODELETE (Linux). Deno
+ * closes FFI libraries while shutting down, and unmapping an OpenMP library (OpenBLAS's OpenMP build, the
+ * native kernels) while libgomp's worker threads still spin crashes the process (exit code 139).
+ */
+export function pinLoaded(name: string): void {
+  if (Deno.build.os !== "linux") return;
+  const RTLD_NOW = 2, RTLD_NOLOAD = 4, RTLD_NODELETE = 0x1000;
+  for (const libcName of ["libc.so.6", "libc.so"]) {
+    try {
+      const libc = Deno.dlopen(libcName, { dlopen: { parameters: ["buffer", "i32"], result: "pointer" } });
+      try {
+        libc.symbols.dlopen(new TextEncoder().encode(`${name}\0`), RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+      } finally {
+        libc.close();
+      }
+      return;
+    } catch { /* try the next libc name; never fatal */ }
+  }
+}

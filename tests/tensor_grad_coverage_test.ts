@@ -69,6 +69,7 @@ const GRADIENT_TESTS: Record<string, string[]> = {
   conv2d: [CONV],
   unfold: [CONV],
   maxPool2d: [CONV],
+  attention: ["tensor_ops_attention_test.ts"],
 };
 
 Deno.test("every op with a registered gradient has a gradient test", () => {

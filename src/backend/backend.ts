@@ -110,6 +110,23 @@ export interface AdamWArgs {
   step: number;
 }
 
+/**
+ * Shape of one fused attention call. q is [batch, tq, ·] and k, v are [batch, tk, ·] token rows (row strides
+ * ldq, ldk, ldv), each row holding `heads` heads of `headDim` values side by side (the layout of the input
+ * projections' outputs, [B, T, H * d]); the output rows have stride ldo.
+ */
+export interface AttentionArgs {
+  batch: number;
+  heads: number;
+  tq: number;
+  tk: number;
+  headDim: number;
+  ldq: number;
+  ldk: number;
+  ldv: number;
+  ldo: number;
+}
+
 /** The primitives every backend implements. */
 export interface Backend {
   readonly name: string;
@@ -201,6 +218,36 @@ export interface Backend {
   col2im(cols: Storage, out: Storage, g: Conv2dGeometry): void;
   /** Max pooling: writes the max and, in `argmax`, the flat input index of each output. */
   maxPool2d(x: Storage, out: Storage, argmax: Storage, g: Conv2dGeometry): void;
+
+  /**
+   * Fused attention (optional: without it the op layer composes matmul, softmax and copies). Per batch item
+   * and head: probs = softmax(q k^T + keyBias [B, Tk] + attnBias [Tq, Tk]) written to `probs` [B, H, Tq, Tk];
+   * out = (probs * dropMask) v. q arrives scaled; a null bias or mask is absent.
+   */
+  attention?(
+    q: Storage,
+    k: Storage,
+    v: Storage,
+    keyBias: Storage | null,
+    attnBias: Storage | null,
+    dropMask: Storage | null,
+    probs: Storage,
+    out: Storage,
+    args: AttentionArgs,
+  ): void;
+  /** The backward of {@link Backend.attention}: writes gq, gk, gv (layouts of q, k, v) from gOut. */
+  attentionGrad?(
+    q: Storage,
+    k: Storage,
+    v: Storage,
+    dropMask: Storage | null,
+    probs: Storage,
+    gOut: Storage,
+    gq: Storage,
+    gk: Storage,
+    gv: Storage,
+    args: AttentionArgs,
+  ): void;
 
   // Optimisation
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void;

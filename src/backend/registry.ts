@@ -3,7 +3,7 @@
  * Backends register a factory here so this module never imports a device's code eagerly.
  */
 import type { Backend } from "./backend.ts";
-import { CpuBackend } from "./cpu/cpu_backend.ts";
+import { createCpuBackend } from "./native/native_cpu_backend.ts";
 
 /** Names accepted by setBackend. */
 export type BackendName = "cpu" | "cuda" | "auto";
@@ -18,7 +18,7 @@ export function registerBackend(name: string, factory: Factory): void {
   factories.set(name, factory);
 }
 
-registerBackend("cpu", () => new CpuBackend());
+registerBackend("cpu", () => createCpuBackend());
 
 function instance(name: string): Backend {
   let b = instances.get(name);

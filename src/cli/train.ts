@@ -7,7 +7,8 @@ import { METHOD_NAMES, type MethodName } from "../models/method.ts";
 import { resolveConfig, type TrainConfig, type TrainConfigInput } from "../train/train_config.ts";
 import { defaultDataDir, loadDataset } from "../train/datasets.ts";
 import { type RunResult, type StopFlag, trainAndEvaluate } from "../train/loop.ts";
-import { probeTable, resultsJson, writeChart, writeResults } from "../train/report.ts";
+import { cpuNotice, cpuRunInfo, probeTable, resultsJson, writeChart, writeResults } from "../train/report.ts";
+import { setBackend } from "../tensor/mod.ts";
 import { ensureDir, writeJsonAtomic } from "../io/atomic.ts";
 import { formatDuration } from "../io/progress.ts";
 
@@ -117,6 +118,10 @@ async function main(): Promise<void> {
   const ds = await loadDataset(dataset, { seed: cfg.seed, dataDir: cfg.dataDir, data: cfg.data });
   const methods: MethodName[] = v.compare ? [...METHOD_NAMES] : [cfg.method];
   ensureDir(cfg.out);
+  // The loop selects the same backend again (a cached instance); selecting it here names the CPU's BLAS once.
+  setBackend(cfg.backend);
+  const cpu = cpuRunInfo();
+  if (cpu) console.error(cpuNotice(cpu));
   const results: RunResult[] = [];
   for (const method of methods) {
     const runCfg: TrainConfig = { ...cfg, method, out: v.compare ? `${cfg.out}/${method}` : cfg.out };
@@ -130,7 +135,7 @@ async function main(): Promise<void> {
     results.push(r);
   }
   if (v.compare) {
-    writeJsonAtomic(`${cfg.out}/compare.json`, results.map(resultsJson));
+    writeJsonAtomic(`${cfg.out}/compare.json`, results.map((r) => resultsJson(r)));
     writeChart(`${cfg.out}/compare.svg`, results, `methods on ${ds.name}`);
   }
   console.log(`\n${probeTable(results)}`);

@@ -3,21 +3,19 @@
  * in_proj_weight [3E, E] (xavier uniform) and in_proj_bias [3E] (zeros), and out_proj (Linear, bias zeros).
  *
  * Each of q, k, v is one GEMM over all tokens with its slice of the packed weight (the 1/√d scale is folded
- * into the small q weight slice, not applied to the scores), then one copy into head-major [B, H, T, d];
- * scores use the transposed-operand matmul, so k is never transposed in memory.
+ * into the small q weight slice, not applied to the scores); the heads then go through the `attention` op
+ * (src/tensor/ops/attention.ts): one fused kernel where the backend has it, else matmul and softmax.
  */
 import {
-  add,
-  dropout,
+  attention,
+  type AttentionOptions,
+  attentionWithWeights,
   globalGenerator,
   linear,
-  matmul,
   mulScalar,
-  permute,
   reshape,
   shapeStr,
   slice,
-  softmax,
   Tensor,
   tensor,
   zeros,
@@ -120,13 +118,6 @@ export class MultiheadAttention extends Module {
     }
   }
 
-  /** [B, T, E] -> [B, H, T, d] (a free reshape when there is one head). */
-  private splitHeads(t: Tensor): Tensor {
-    const [b, len] = t.shape;
-    const x = reshape(t, [b, len, this.numHeads, this.headDim]);
-    return this.numHeads === 1 ? reshape(x, [b, 1, len, this.headDim]) : permute(x, [0, 2, 1, 3]);
-  }
-
   private attend(
     query: Tensor,
     key: Tensor,
@@ -140,23 +131,24 @@ export class MultiheadAttention extends Module {
     const w = this.inProjWeight, b = this.inProjBias;
     const scale = 1 / Math.sqrt(this.headDim);
     const part = (t: Tensor, i: number) => slice(t, 0, i * E, (i + 1) * E);
-    const q = this.splitHeads(
-      linear(query, mulScalar(part(w, 0), scale), b ? mulScalar(part(b, 0), scale) : null),
-    );
-    const k = this.splitHeads(linear(key, part(w, 1), b ? part(b, 1) : null));
-    const v = this.splitHeads(linear(value, part(w, 2), b ? part(b, 2) : null));
-    let scores = matmul(q, k, { transB: true }); // [B, H, Tq, Tk]
-    if (masks.keyPaddingMask !== undefined) scores = add(scores, keyPaddingBias(masks.keyPaddingMask, B, Tk));
-    if (masks.attnMask) {
-      const m = masks.attnMask;
-      if (m.rank !== 2 || m.shape[0] !== Tq || m.shape[1] !== Tk) {
-        throw new Error(`MultiheadAttention: attnMask must be [${Tq}, ${Tk}], got ${shapeStr(m.shape)}`);
-      }
-      scores = add(scores, m);
+    const q = linear(query, mulScalar(part(w, 0), scale), b ? mulScalar(part(b, 0), scale) : null);
+    const k = linear(key, part(w, 1), b ? part(b, 1) : null);
+    const v = linear(value, part(w, 2), b ? part(b, 2) : null);
+    const attnMask = masks.attnMask;
+    if (attnMask && (attnMask.rank !== 2 || attnMask.shape[0] !== Tq || attnMask.shape[1] !== Tk)) {
+      throw new Error(`MultiheadAttention: attnMask must be [${Tq}, ${Tk}], got ${shapeStr(attnMask.shape)}`);
     }
-    const probs = dropout(softmax(scores, -1), this.dropoutP, this.training, globalGenerator());
-    const ctx = matmul(probs, v); // [B, H, Tq, d]
-    const merged = H === 1 ? reshape(ctx, [B, Tq, E]) : reshape(permute(ctx, [0, 2, 1, 3]), [B, Tq, E]);
-    return { output: this.outProj.forward(merged), weights: keepWeights ? probs : null };
+    const opts: AttentionOptions = {
+      keyBias: masks.keyPaddingMask === undefined
+        ? undefined
+        : reshape(keyPaddingBias(masks.keyPaddingMask, B, Tk), [B, Tk]),
+      attnBias: attnMask,
+      dropout: this.training && this.dropoutP > 0 ? { p: this.dropoutP, rng: globalGenerator() } : undefined,
+    };
+    if (keepWeights) {
+      const r = attentionWithWeights(q, k, v, H, opts);
+      return { output: this.outProj.forward(r.output), weights: r.weights };
+    }
+    return { output: this.outProj.forward(attention(q, k, v, H, opts)), weights: null };
   }
 }

@@ -13,6 +13,7 @@ export * from "./ops/reduce.ts";
 export * from "./ops/shape_ops.ts";
 export * from "./ops/matmul.ts";
 export * from "./ops/nn_ops.ts";
+export * from "./ops/attention.ts";
 export * from "./ops/conv.ts";
 export * from "./ops/pool.ts";
 export * from "./ops/batchnorm.ts";

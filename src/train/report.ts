@@ -3,6 +3,58 @@ import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { barChartSvg, composeSvgs, lineChartSvg } from "../io/svg_chart.ts";
 import { formatProbeTable } from "../io/table.ts";
 import type { RunResult } from "./loop.ts";
+import type { Backend } from "../backend/backend.ts";
+import { backend } from "../backend/registry.ts";
+import { CpuBackend } from "../backend/cpu/cpu_backend.ts";
+import { describeBlas } from "../../ffi/openblas.ts";
+
+/**
+ * results.json's `cpu` entry (API.md): the BLAS library, its version, core and threading, and whether the
+ * native CPU kernels or the TypeScript kernels ran.
+ */
+export interface CpuRunInfo {
+  /** One line: release, threading, core, file and who chose the core (or why there is no BLAS). */
+  blas: string;
+  /** The OpenBLAS kernels in use, e.g. "Zen", "SkylakeX" ("" without BLAS). */
+  blasCore: string;
+  /** The file or soname opened ("" without BLAS). */
+  blasPath: string;
+  /** `openblas_get_config()`, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY USE_OPENMP Zen MAX_THREADS=64". */
+  blasVersion: string;
+  /** "openmp", "pthreads", "sequential", "unknown" ("" without BLAS). */
+  blasThreading: string;
+  kernels: "native" | "typescript";
+}
+
+/**
+ * The CPU entry for a CPU backend (the active one by default), undefined for other backends. A CPU backend
+ * running native kernels says so with a `native` description (NativeCpuBackend) or `kernels: "native"`.
+ */
+export function cpuRunInfo(b: Backend = backend()): CpuRunInfo | undefined {
+  if (!(b instanceof CpuBackend)) return undefined;
+  const k = b as { native?: unknown; kernels?: unknown };
+  const kernels = k.kernels === "native" || (k.native !== undefined && k.native !== null)
+    ? "native"
+    : "typescript";
+  const info = b.gemm.blas;
+  if (b.gemm.kind !== "openblas" || !info) {
+    const why = b.gemm.kind === "openblas" ? b.gemm.detail : `no BLAS (${b.gemm.detail.split("\n")[0]})`;
+    return { blas: why, blasCore: "", blasPath: "", blasVersion: "", blasThreading: "", kernels };
+  }
+  return {
+    blas: describeBlas(info),
+    blasCore: info.core,
+    blasPath: info.path,
+    blasVersion: info.version,
+    blasThreading: info.threading,
+    kernels,
+  };
+}
+
+/** The one-line notice printed when training starts on the CPU. */
+export function cpuNotice(info: CpuRunInfo): string {
+  return `[mmssl] cpu: ${info.kernels} kernels, BLAS ${info.blas}`;
+}
 
 /** The results.json object of API.md (accuracies as fractions). */
 export interface ResultsJson {
@@ -14,6 +66,8 @@ export interface ResultsJson {
   /** An addition to API.md's format: the same probe with balanced class weights. */
   probeClassWeighted: Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number }>;
   trainSeconds: number;
+  /** An addition of API.md (2026-12-01): the BLAS and kernels of a CPU run; absent on other backends. */
+  cpu?: CpuRunInfo;
 }
 
 function scoresOf(p: RunResult["probe"]): ResultsJson["probe"] {
@@ -28,7 +82,9 @@ function scoresOf(p: RunResult["probe"]): ResultsJson["probe"] {
   return out;
 }
 
+/** The results.json object of a run; `cpu` describes the active backend when it is the CPU. */
 export function resultsJson(r: RunResult): ResultsJson {
+  const cpu = cpuRunInfo();
   return {
     method: r.method,
     dataset: r.dataset,
@@ -37,6 +93,7 @@ export function resultsJson(r: RunResult): ResultsJson {
     probe: scoresOf(r.probe),
     probeClassWeighted: scoresOf(r.probeWeighted),
     trainSeconds: r.trainSeconds,
+    ...(cpu ? { cpu } : {}),
   };
 }
 

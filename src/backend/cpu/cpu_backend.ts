@@ -12,7 +12,7 @@ import type {
   UnaryOp,
 } from "../backend.ts";
 import { Philox } from "../../random/philox.ts";
-import { loadOpenBlas, type OpenBlasLibrary } from "../../../ffi/openblas.ts";
+import { type BlasInfo, loadOpenBlas, type OpenBlasLibrary } from "../../../ffi/openblas.ts";
 import { BufferPool, cpu, CpuStorage } from "./storage.ts";
 import { binaryKernel, scalarKernel, unaryGradKernel, unaryKernel } from "./elementwise.ts";
 import {
@@ -37,7 +37,10 @@ import {
 /** Which GEMM path the CPU backend uses and why. */
 export interface CpuGemmInfo {
   kind: "openblas" | "typescript";
+  /** The library path (openblas) or why OpenBLAS is not used (typescript). */
   detail: string;
+  /** What the loaded OpenBLAS says about itself (version, core, threading); absent on the TypeScript path. */
+  blas?: BlasInfo;
 }
 
 export class CpuBackend implements Backend {
@@ -50,7 +53,7 @@ export class CpuBackend implements Backend {
     const loaded = opts.useBlas === false ? { lib: null, reason: "disabled by option" } : loadOpenBlas();
     if (loaded.lib) {
       this.blas = loaded.lib;
-      this.gemm = { kind: "openblas", detail: loaded.path };
+      this.gemm = { kind: "openblas", detail: loaded.path, blas: loaded.info };
     } else {
       this.blas = null;
       const reason = "reason" in loaded ? loaded.reason : "";
@@ -152,6 +155,11 @@ export class CpuBackend implements Backend {
     if (this.blas && work > BLAS_MIN_GEMM_WORK) matmulBlas(this.blas, cpu(a), cpu(b), cpu(out), args);
     else if (work <= SMALL_GEMM_WORK) matmulSmall(cpu(a).data, cpu(b).data, cpu(out).data, args);
     else matmulFallback(cpu(a).data, cpu(b).data, cpu(out).data, args);
+  }
+
+  /** The bound OpenBLAS library, or null (for subclasses that choose their own GEMM path). */
+  protected get blasLibrary(): OpenBlasLibrary | null {
+    return this.blas;
   }
 
   softmax(x: Storage, out: Storage, rows: number, cols: number, log: boolean): void {

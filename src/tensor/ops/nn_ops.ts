@@ -146,15 +146,20 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>): Tensor
 }
 
 /**
- * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). The coins come
- * from a fast seeded hash (src/random/hash_mask.ts) keyed by one draw of `rng`.
+ * The inverted-dropout mask of a shape: 1/(1-p) where an element is kept (probability 1 - p), else 0. The
+ * coins come from a fast seeded hash (src/random/hash_mask.ts) keyed by one 32-bit draw of `rng`.
  */
-export function dropout(x: Tensor, p: number, training: boolean, rng: Philox = globalGenerator()): Tensor {
-  if (!training || p === 0) return x;
+export function dropoutMask(shape: number[], p: number, rng: Philox = globalGenerator()): Tensor {
   if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
   const seed = rng.nextUint32(new Uint32Array(1))[0];
-  const m = fillBernoulliMask(new Float32Array(x.size), 1 - p, 1 / (1 - p), seed);
-  return mul(x, tensor(m, [...x.shape]));
+  const size = shape.reduce((a, d) => a * d, 1);
+  return tensor(fillBernoulliMask(new Float32Array(size), 1 - p, 1 / (1 - p), seed), [...shape]);
+}
+
+/** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). */
+export function dropout(x: Tensor, p: number, training: boolean, rng: Philox = globalGenerator()): Tensor {
+  if (!training || p === 0) return x;
+  return mul(x, dropoutMask([...x.shape], p, rng));
 }
 
 registerGradient("gather", (gy, node) => {

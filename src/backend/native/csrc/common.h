@@ -1,0 +1,110 @@
+/*
+ * Shared by every native CPU kernel file: the thread split, shape coalescing for strided kernels, and a
+ * float exp that gcc and clang vectorise (libm's expf is a call per element).
+ *
+ * Threads: OpenMP, one parallel region per kernel call and only above MM_PAR_MIN elements of work, because
+ * waking the second thread costs a few microseconds. Inside a region each thread takes one contiguous chunk
+ * and runs a plain loop over restrict pointers with an int index: that is the form gcc 12 vectorises (the same
+ * loop under `omp parallel for simd` with a long index stayed scalar).
+ */
+#ifndef MM_COMMON_H
+#define MM_COMMON_H
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Elements of work below which a kernel runs on the calling thread only. */
+#define MM_PAR_MIN 32768
+
+/* The largest rank of a strided kernel (the TypeScript side checks it). */
+#define MM_MAX_RANK 16
+
+/* This thread's share [*lo, *hi) of [0, n), chunk starts rounded to 16 elements (64-byte lines). */
+static inline void mm_chunk(long n, long *lo, long *hi) {
+#ifdef _OPENMP
+  long t = omp_get_thread_num(), nt = omp_get_num_threads();
+#else
+  long t = 0, nt = 1;
+#endif
+  long per = ((n + nt - 1) / nt + 15) & ~15L;
+  *lo = t * per < n ? t * per : n;
+  *hi = *lo + per < n ? *lo + per : n;
+}
+
+/*
+ * e^x in float, vectorisable: x = k ln2 + r with |r| <= ln2/2, e^r by Cephes' degree-7 minimax polynomial
+ * (about 1 ulp), and 2^k applied as two exact powers of two so that results between 2^-149 and 2^-126
+ * (subnormal) and above 2^127 (Infinity) come out right. Comparisons, not fminf/fmaxf, do the clamping so
+ * a NaN stays NaN.
+ */
+static inline float mm_expf(float x) {
+  x = x < -104.0f ? -104.0f : x;
+  x = x > 89.0f ? 89.0f : x;
+  const float round_magic = 12582912.0f; /* 1.5 * 2^23: adding and subtracting it rounds to an integer */
+  float kf = (x * 1.44269504088896341f + round_magic) - round_magic;
+  float r = x - kf * 0.693359375f; /* ln2 split in two: the high part times k is exact */
+  r = r - kf * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * r * r + r + 1.0f;
+  int k = (int)kf;
+  int k1 = k >> 1, k2 = k - k1; /* both within [-75, 64]: normal powers of two */
+  union { uint32_t u; float f; } s1, s2;
+  s1.u = (uint32_t)(k1 + 127) << 23;
+  s2.u = (uint32_t)(k2 + 127) << 23;
+  return p * s1.f * s2.f;
+}
+
+/*
+ * Merges dimensions that two stride sets walk contiguously (d and d+1 where stride[d] = stride[d+1] *
+ * shape[d+1] in both) and drops size-1 dimensions, in place; returns the new rank (at least 1). A [64, 50,
+ * 40] same-layout operand becomes one run of 128000 elements.
+ */
+static inline int mm_coalesce(int nd, int *shape, int *sa, int *sb) {
+  int out = 0;
+  for (int d = 0; d < nd; d++) {
+    if (shape[d] == 1) continue;
+    if (out > 0 && sa[out - 1] == sa[d] * shape[d] && sb[out - 1] == sb[d] * shape[d]) {
+      shape[out - 1] *= shape[d];
+      sa[out - 1] = sa[d];
+      sb[out - 1] = sb[d];
+    } else {
+      shape[out] = shape[d];
+      sa[out] = sa[d];
+      sb[out] = sb[d];
+      out++;
+    }
+  }
+  if (out == 0) {
+    shape[0] = 1;
+    sa[0] = 0;
+    sb[0] = 0;
+    out = 1;
+  }
+  return out;
+}
+
+/* Element offsets of row `row` (the multi-index over all but the last dimension) in two stride sets. */
+static inline void mm_row_offsets(long row, int nd, const int *shape, const int *sa, const int *sb, long *oa,
+                                  long *ob) {
+  long a = 0, b = 0;
+  for (int d = nd - 2; d >= 0; d--) {
+    long i = row % shape[d];
+    row /= shape[d];
+    a += i * sa[d];
+    b += i * sb[d];
+  }
+  *oa = a;
+  *ob = b;
+}
+
+#endif

@@ -1,0 +1,372 @@
+/**
+ * The CPU backend with its compute in native C kernels (src/backend/native/csrc, compiled on the user's
+ * machine, vectorised and threaded with OpenMP): the same storage, pool and memory methods as
+ * {@link CpuBackend}, every compute primitive overridden. GEMM goes to OpenBLAS above a size where the FFI
+ * call pays off, else to the library's own blocked GEMM (csrc/gemm.c).
+ *
+ * `createCpuBackend()` is the "cpu" backend of the registry: this one when the kernels build, else the
+ * TypeScript {@link CpuBackend}, with one line on stderr saying why.
+ */
+import type {
+  AdamWArgs,
+  AttentionArgs,
+  BinaryOp,
+  Conv2dGeometry,
+  MatmulArgs,
+  ReduceOp,
+  ScalarOp,
+  Storage,
+  UnaryGradOp,
+  UnaryOp,
+} from "../backend.ts";
+import { CpuBackend } from "../cpu/cpu_backend.ts";
+import { cpu } from "../cpu/storage.ts";
+import { matmulBlas } from "../cpu/matmul.ts";
+import { loadNativeKernels, type NativeLibrary } from "./library.ts";
+import { BINARY_OPS, codeTable, REDUCE_OPS, SCALAR_OPS, UNARY_GRAD_OPS, UNARY_OPS } from "./op_codes.ts";
+
+const UNARY = codeTable(UNARY_OPS);
+const UNARY_GRAD = codeTable(UNARY_GRAD_OPS);
+const SCALAR = codeTable(SCALAR_OPS);
+const BINARY = codeTable(BINARY_OPS);
+const REDUCE = codeTable(REDUCE_OPS);
+
+/** The options of the TypeScript CPU backend, which this one shares. */
+export type CpuBackendOptions = NonNullable<ConstructorParameters<typeof CpuBackend>[0]>;
+
+/** The largest rank the strided C kernels take (MM_MAX_RANK in csrc/common.h). */
+const MAX_RANK = 16;
+
+/**
+ * With OpenBLAS: GEMM items of at least this many multiply-adds go to cblas_sgemm; smaller ones (attention
+ * heads, per-token projections of tiny models) to csrc/gemm.c in one call for the whole batch.
+ */
+export const NATIVE_BLAS_MIN_WORK = 64 * 64 * 64;
+
+/** A small int32 array with its native address cached (for shapes, strides and geometry). */
+class IntScratch {
+  readonly data: Int32Array;
+  readonly ptr: Deno.PointerValue;
+  constructor(size: number) {
+    this.data = new Int32Array(size);
+    this.ptr = Deno.UnsafePointer.of(this.data);
+  }
+  /** Copies `values` in and returns the address. */
+  set(values: readonly number[]): Deno.PointerValue {
+    this.data.set(values);
+    return this.ptr;
+  }
+}
+
+function checkRank(what: string, rank: number): void {
+  if (rank > MAX_RANK) throw new Error(`cpu ${what}: rank ${rank} exceeds the native kernels' ${MAX_RANK}`);
+}
+
+/** Facts about the native kernel library, for notices and results files. */
+export interface NativeKernelsInfo {
+  path: string;
+  compiler: string;
+  flags: string;
+  threads: number;
+}
+
+/** The CPU backend running the native kernels. Construct through {@link createCpuBackend}. */
+export class NativeCpuBackend extends CpuBackend {
+  private readonly k: NativeLibrary["symbols"];
+  readonly native: NativeKernelsInfo;
+  private readonly shape = new IntScratch(MAX_RANK);
+  private readonly stridesA = new IntScratch(MAX_RANK);
+  private readonly stridesB = new IntScratch(MAX_RANK);
+  private readonly geometry = new IntScratch(14);
+  private readonly attentionDims = new IntScratch(9);
+
+  constructor(lib: NativeLibrary, info: NativeKernelsInfo, opts: CpuBackendOptions = {}) {
+    super(opts);
+    this.k = lib.symbols;
+    this.native = info;
+  }
+
+  override unary(op: UnaryOp, x: Storage, out: Storage): void {
+    this.k.mm_unary(UNARY[op], cpu(x).ptr, cpu(out).ptr, out.size);
+  }
+  override unaryGrad(op: UnaryGradOp, x: Storage, gy: Storage, out: Storage): void {
+    this.k.mm_unary_grad(UNARY_GRAD[op], cpu(x).ptr, cpu(gy).ptr, cpu(out).ptr, out.size);
+  }
+  override scalar(op: ScalarOp, x: Storage, out: Storage, a: number, b = 0): void {
+    this.k.mm_scalar(SCALAR[op], cpu(x).ptr, cpu(out).ptr, out.size, a, b);
+  }
+  override binary(
+    op: BinaryOp,
+    a: Storage,
+    aStrides: number[],
+    b: Storage,
+    bStrides: number[],
+    out: Storage,
+    shape: number[],
+  ): void {
+    if (shape.length === 0) {
+      this.k.mm_binary(
+        BINARY[op],
+        cpu(a).ptr,
+        this.stridesA.ptr,
+        cpu(b).ptr,
+        this.stridesB.ptr,
+        cpu(out).ptr,
+        this.shape.set([1]),
+        1,
+      );
+      return;
+    }
+    checkRank("binary", shape.length);
+    this.k.mm_binary(
+      BINARY[op],
+      cpu(a).ptr,
+      this.stridesA.set(aStrides),
+      cpu(b).ptr,
+      this.stridesB.set(bStrides),
+      cpu(out).ptr,
+      this.shape.set(shape),
+      shape.length,
+    );
+  }
+  override where(cond: Storage, a: Storage, b: Storage, out: Storage): void {
+    this.k.mm_where(cpu(cond).ptr, cpu(a).ptr, cpu(b).ptr, cpu(out).ptr, out.size);
+  }
+
+  override reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
+    this.k.mm_reduce(REDUCE[op], cpu(x).ptr, cpu(out).ptr, outer, r, inner);
+  }
+  override copyStrided(
+    src: Storage,
+    srcOffset: number,
+    srcStrides: number[],
+    dst: Storage,
+    dstOffset: number,
+    dstStrides: number[],
+    shape: number[],
+  ): void {
+    if (shape.length === 0) {
+      cpu(dst).data[dstOffset] = cpu(src).data[srcOffset];
+      return;
+    }
+    checkRank("copyStrided", shape.length);
+    this.k.mm_copy_strided(
+      cpu(src).ptr,
+      srcOffset,
+      this.stridesA.set(srcStrides),
+      cpu(dst).ptr,
+      dstOffset,
+      this.stridesB.set(dstStrides),
+      this.shape.set(shape),
+      shape.length,
+    );
+  }
+  override gather(
+    x: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
+    const bad = this.k.mm_gather(cpu(x).ptr, cpu(idx).ptr, cpu(out).ptr, outer, axisLen, inner, nIdx);
+    if (bad >= 0) badIndex(cpu(idx).data[bad], axisLen);
+  }
+  override scatterAdd(
+    g: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    axisLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
+    const bad = this.k.mm_scatter_add(cpu(g).ptr, cpu(idx).ptr, cpu(out).ptr, outer, axisLen, inner, nIdx);
+    if (bad >= 0) badIndex(cpu(idx).data[bad], axisLen);
+  }
+
+  override matmul(a: Storage, b: Storage, out: Storage, args: MatmulArgs): void {
+    const blas = this.blasLibrary;
+    if (blas && args.m * args.n * args.k >= NATIVE_BLAS_MIN_WORK) {
+      matmulBlas(blas, cpu(a), cpu(b), cpu(out), args);
+      return;
+    }
+    const { batch, m, n, k, transA, transB, strideA, strideB, strideC } = args;
+    this.k.mm_sgemm(
+      batch,
+      m,
+      n,
+      k,
+      transA ? 1 : 0,
+      transB ? 1 : 0,
+      cpu(a).ptr,
+      BigInt(strideA),
+      cpu(b).ptr,
+      BigInt(strideB),
+      cpu(out).ptr,
+      BigInt(strideC),
+      args.alpha ?? 1,
+      args.beta ?? 0,
+    );
+  }
+
+  override softmax(x: Storage, out: Storage, rows: number, cols: number, log: boolean): void {
+    this.k.mm_softmax(cpu(x).ptr, cpu(out).ptr, rows, cols, log ? 1 : 0);
+  }
+  override softmaxGrad(
+    y: Storage,
+    gy: Storage,
+    out: Storage,
+    rows: number,
+    cols: number,
+    log: boolean,
+  ): void {
+    this.k.mm_softmax_grad(cpu(y).ptr, cpu(gy).ptr, cpu(out).ptr, rows, cols, log ? 1 : 0);
+  }
+  override normalizeRows(
+    x: Storage,
+    out: Storage,
+    mean: Storage,
+    rstd: Storage,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): void {
+    this.k.mm_normalize_rows(cpu(x).ptr, cpu(out).ptr, cpu(mean).ptr, cpu(rstd).ptr, rows, cols, eps);
+  }
+  override normalizeRowsGrad(
+    xhat: Storage,
+    rstd: Storage,
+    g: Storage,
+    out: Storage,
+    rows: number,
+    cols: number,
+  ): void {
+    this.k.mm_normalize_rows_grad(cpu(xhat).ptr, cpu(rstd).ptr, cpu(g).ptr, cpu(out).ptr, rows, cols);
+  }
+  override im2col(x: Storage, cols: Storage, g: Conv2dGeometry): void {
+    this.k.mm_im2col(cpu(x).ptr, cpu(cols).ptr, this.geometryOf(g));
+  }
+  override col2im(cols: Storage, out: Storage, g: Conv2dGeometry): void {
+    this.k.mm_col2im(cpu(cols).ptr, cpu(out).ptr, this.geometryOf(g));
+  }
+  override maxPool2d(x: Storage, out: Storage, argmax: Storage, g: Conv2dGeometry): void {
+    this.k.mm_max_pool2d(cpu(x).ptr, cpu(out).ptr, cpu(argmax).ptr, this.geometryOf(g));
+  }
+  attention(
+    q: Storage,
+    k: Storage,
+    v: Storage,
+    keyBias: Storage | null,
+    attnBias: Storage | null,
+    dropMask: Storage | null,
+    probs: Storage,
+    out: Storage,
+    a: AttentionArgs,
+  ): void {
+    this.k.mm_attention(
+      this.dimsOf(a),
+      cpu(q).ptr,
+      cpu(k).ptr,
+      cpu(v).ptr,
+      keyBias ? cpu(keyBias).ptr : null,
+      attnBias ? cpu(attnBias).ptr : null,
+      dropMask ? cpu(dropMask).ptr : null,
+      cpu(probs).ptr,
+      cpu(out).ptr,
+    );
+  }
+  attentionGrad(
+    q: Storage,
+    k: Storage,
+    v: Storage,
+    dropMask: Storage | null,
+    probs: Storage,
+    gOut: Storage,
+    gq: Storage,
+    gk: Storage,
+    gv: Storage,
+    a: AttentionArgs,
+  ): void {
+    this.k.mm_attention_grad(
+      this.dimsOf(a),
+      cpu(q).ptr,
+      cpu(k).ptr,
+      cpu(v).ptr,
+      dropMask ? cpu(dropMask).ptr : null,
+      cpu(probs).ptr,
+      cpu(gOut).ptr,
+      cpu(gq).ptr,
+      cpu(gk).ptr,
+      cpu(gv).ptr,
+    );
+  }
+
+  override adamw(param: Storage, grad: Storage, m: Storage, v: Storage, a: AdamWArgs): void {
+    this.k.mm_adamw(
+      cpu(param).ptr,
+      cpu(grad).ptr,
+      cpu(m).ptr,
+      cpu(v).ptr,
+      param.size,
+      a.lr,
+      a.beta1,
+      a.beta2,
+      a.eps,
+      a.weightDecay,
+      a.step,
+    );
+  }
+
+  /** The 9 ints of csrc/attention.c's AttentionDims struct, in its field order. */
+  private dimsOf(a: AttentionArgs): Deno.PointerValue {
+    return this.attentionDims.set([a.batch, a.heads, a.tq, a.tk, a.headDim, a.ldq, a.ldk, a.ldv, a.ldo]);
+  }
+
+  /** The 14 ints of csrc/conv.c's Geometry struct, in its field order. */
+  private geometryOf(g: Conv2dGeometry): Deno.PointerValue {
+    return this.geometry.set([
+      g.n,
+      g.c,
+      g.h,
+      g.w,
+      g.kh,
+      g.kw,
+      g.strideH,
+      g.strideW,
+      g.padH,
+      g.padW,
+      g.dilationH,
+      g.dilationW,
+      g.outH,
+      g.outW,
+    ]);
+  }
+}
+
+function badIndex(v: number, axisLen: number): never {
+  throw new RangeError(`index ${v} out of range for axis of length ${axisLen}`);
+}
+
+/**
+ * The "cpu" backend: native kernels when they build and load, else the TypeScript kernels, with one line on
+ * stderr naming the reason (unless `quiet`).
+ */
+export function createCpuBackend(opts: CpuBackendOptions & { native?: boolean } = {}): CpuBackend {
+  const load = opts.native === false
+    ? { ok: false as const, reason: "disabled by option" }
+    : loadNativeKernels({ quiet: opts.quiet });
+  if (load.ok) {
+    return new NativeCpuBackend(load.lib, {
+      path: load.path,
+      compiler: load.compiler.version,
+      flags: load.flags.join(" "),
+      threads: load.threads,
+    }, opts);
+  }
+  if (!opts.quiet) {
+    console.error(`[mmssl] native CPU kernels unavailable, using the TypeScript kernels: ${load.reason}`);
+  }
+  return new CpuBackend(opts);
+}
