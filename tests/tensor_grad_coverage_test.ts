@@ -70,6 +70,7 @@ const GRADIENT_TESTS: Record<string, string[]> = {
   unfold: [CONV],
   maxPool2d: [CONV],
   attention: ["tensor_ops_attention_test.ts"],
+  dropout: [SHAPE],
 };
 
 Deno.test("every op with a registered gradient has a gradient test", () => {

@@ -28,6 +28,7 @@ import {
   variance,
 } from "../src/tensor/mod.ts";
 import { Philox } from "../src/random/philox.ts";
+import { fillBernoulliMask } from "../src/random/hash_mask.ts";
 import { assertClose, gradCheck, randTensor, rng } from "./helpers.ts";
 
 const iota = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
@@ -221,5 +222,25 @@ Deno.test("dropout keeps about 1-p of the values, scales them, and is the identi
     a.backward(tensor(new Float32Array(50).fill(1), [50]));
     const mask = dropout(tensor(new Float32Array(50).fill(1), [50]), 0.5, true, new Philox(3)).dataSync();
     assert.deepEqual(vals(g.grad!), [...mask]);
+  });
+});
+
+Deno.test("dropout: the backend kernel draws the host mask's coins bit for bit; gradient by finite differences", () => {
+  tidy(() => {
+    // odd sizes, one above the native kernels' threading threshold; negative values keep their -0
+    for (const n of [1, 37, 100003]) {
+      const x = randTensor([n], rng(), 2, false);
+      const seedRng = new Philox(11);
+      const y = dropout(x, 0.35, true, seedRng).dataSync();
+      const seed = new Philox(11).nextUint32(new Uint32Array(1))[0];
+      const mask = fillBernoulliMask(new Float32Array(n), 0.65, 1 / 0.65, seed);
+      const xv = x.dataSync();
+      for (let i = 0; i < n; i++) {
+        const expected = Math.fround(xv[i] * mask[i]);
+        if (!Object.is(y[i], expected)) assert.fail(`n=${n} element ${i}: ${y[i]} vs ${expected}`);
+      }
+    }
+    const x = randTensor([3, 5]);
+    gradCheck((t) => dropout(t, 0.4, true, new Philox(9)), [x]);
   });
 });

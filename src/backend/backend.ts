@@ -249,6 +249,14 @@ export interface Backend {
     args: AttentionArgs,
   ): void;
 
+  /**
+   * Inverted dropout (optional: without it the op layer draws the same coins on the host with
+   * src/random/hash_mask.ts and multiplies): out[i] = x[i] * (hash(seed, i) < keepProb·2³² ? scale : 0), the
+   * coins of `fillBernoulliMask` bit for bit. `x` may be `out`. Being a function of the index, the same call
+   * on the upstream gradient is the backward.
+   */
+  dropout?(x: Storage, out: Storage, keepProb: number, scale: number, seed: number): void;
+
   // Optimisation
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void;
 

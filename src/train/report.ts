@@ -6,6 +6,7 @@ import type { RunResult } from "./loop.ts";
 import type { Backend } from "../backend/backend.ts";
 import { backend } from "../backend/registry.ts";
 import { CpuBackend } from "../backend/cpu/cpu_backend.ts";
+import { NativeCpuBackend } from "../backend/native/native_cpu_backend.ts";
 import { describeBlas } from "../../ffi/openblas.ts";
 
 /**
@@ -24,22 +25,29 @@ export interface CpuRunInfo {
   /** "openmp", "pthreads", "sequential", "unknown" ("" without BLAS). */
   blasThreading: string;
   kernels: "native" | "typescript";
+  /** The native library: compiler, flags, OpenMP threads and file ("" for the TypeScript kernels). */
+  kernelsDetail: string;
 }
 
-/**
- * The CPU entry for a CPU backend (the active one by default), undefined for other backends. A CPU backend
- * running native kernels says so with a `native` description (NativeCpuBackend) or `kernels: "native"`.
- */
+/** The CPU entry for a CPU backend (the active one by default), undefined for other backends. */
 export function cpuRunInfo(b: Backend = backend()): CpuRunInfo | undefined {
   if (!(b instanceof CpuBackend)) return undefined;
-  const k = b as { native?: unknown; kernels?: unknown };
-  const kernels = k.kernels === "native" || (k.native !== undefined && k.native !== null)
-    ? "native"
-    : "typescript";
+  const kernels = b instanceof NativeCpuBackend ? "native" : "typescript";
+  const kernelsDetail = b instanceof NativeCpuBackend
+    ? `${b.native.compiler} ${b.native.flags}, ${b.native.threads} OpenMP threads, ${b.native.path}`
+    : "";
   const info = b.gemm.blas;
   if (b.gemm.kind !== "openblas" || !info) {
     const why = b.gemm.kind === "openblas" ? b.gemm.detail : `no BLAS (${b.gemm.detail.split("\n")[0]})`;
-    return { blas: why, blasCore: "", blasPath: "", blasVersion: "", blasThreading: "", kernels };
+    return {
+      blas: why,
+      blasCore: "",
+      blasPath: "",
+      blasVersion: "",
+      blasThreading: "",
+      kernels,
+      kernelsDetail,
+    };
   }
   return {
     blas: describeBlas(info),
@@ -48,6 +56,7 @@ export function cpuRunInfo(b: Backend = backend()): CpuRunInfo | undefined {
     blasVersion: info.version,
     blasThreading: info.threading,
     kernels,
+    kernelsDetail,
   };
 }
 

@@ -17,6 +17,7 @@ import convC from "./csrc/conv.c" with { type: "text" };
 import optimC from "./csrc/optim.c" with { type: "text" };
 import gemmC from "./csrc/gemm.c" with { type: "text" };
 import attentionC from "./csrc/attention.c" with { type: "text" };
+import dropoutC from "./csrc/dropout.c" with { type: "text" };
 
 /** The C sources by file name. */
 export const NATIVE_SOURCES: Readonly<Record<string, string>> = {
@@ -29,6 +30,7 @@ export const NATIVE_SOURCES: Readonly<Record<string, string>> = {
   "optim.c": optimC,
   "gemm.c": gemmC,
   "attention.c": attentionC,
+  "dropout.c": dropoutC,
 };
 
 /**
@@ -69,6 +71,7 @@ const symbols = {
   },
   mm_attention: { parameters: [P, P, P, P, P, P, P, P, P], result: "void" },
   mm_attention_grad: { parameters: [P, P, P, P, P, P, P, P, P, P], result: "void" },
+  mm_dropout: { parameters: [P, P, I, D, "f32", "u32"], result: "void" },
   omp_get_max_threads: { parameters: [], result: I, optional: true },
 } as const;
 

@@ -3,7 +3,7 @@
  * Softmax and row normalisation use fused backend kernels; the rest compose other ops.
  */
 import { record, registerGradient } from "../autograd.ts";
-import type { Tensor } from "../tensor.ts";
+import { Tensor } from "../tensor.ts";
 import { normalizeAxis, shapeStr } from "../shape.ts";
 import { emptyOn, tensor } from "./create.ts";
 import { add, clamp, div, log, mul, mulScalar, sqrt, sub } from "./elementwise.ts";
@@ -13,6 +13,8 @@ import { noGrad } from "../engine.ts";
 import type { Philox } from "../../random/philox.ts";
 import { fillBernoulliMask } from "../../random/hash_mask.ts";
 import { globalGenerator } from "../random.ts";
+import { backend } from "../../backend/registry.ts";
+import type { Backend } from "../../backend/backend.ts";
 
 /** Applies a last-axis kernel to any axis by permuting that axis last and back. */
 function alongAxis(x: Tensor, axis: number, fn: (t: Tensor) => Tensor): Tensor {
@@ -145,21 +147,60 @@ export function crossEntropy(logits: Tensor, targets: ArrayLike<number>): Tensor
   return mulScalar(sum(mul(logSoftmax(logits), oh)), -1 / targets.length);
 }
 
-/**
- * The inverted-dropout mask of a shape: 1/(1-p) where an element is kept (probability 1 - p), else 0. The
- * coins come from a fast seeded hash (src/random/hash_mask.ts) keyed by one 32-bit draw of `rng`.
- */
-export function dropoutMask(shape: number[], p: number, rng: Philox = globalGenerator()): Tensor {
-  if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
-  const seed = rng.nextUint32(new Uint32Array(1))[0];
-  const size = shape.reduce((a, d) => a * d, 1);
-  return tensor(fillBernoulliMask(new Float32Array(size), 1 - p, 1 / (1 - p), seed), [...shape]);
+/** The 32-bit seed of one dropout call: one draw of `rng`. */
+function dropoutSeed(rng: Philox): number {
+  return rng.nextUint32(new Uint32Array(1))[0];
 }
 
-/** Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). */
+function checkDropoutP(p: number): void {
+  if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
+}
+
+/**
+ * The inverted-dropout mask of a shape: 1/(1-p) where an element is kept (probability 1 - p), else 0. The
+ * coins come from a seeded counter hash (src/random/hash_mask.ts, or the backend's `dropout` kernel, which
+ * draws the same coins) keyed by one 32-bit draw of `rng`.
+ */
+export function dropoutMask(
+  shape: number[],
+  p: number,
+  rng: Philox = globalGenerator(),
+  b: Backend = backend(),
+): Tensor {
+  checkDropoutP(p);
+  const seed = dropoutSeed(rng);
+  if (b.dropout) {
+    const m = emptyOn(b, shape);
+    b.fill(m.storage, 1);
+    b.dropout(m.storage, m.storage, 1 - p, 1 / (1 - p), seed);
+    return m;
+  }
+  const size = shape.reduce((a, d) => a * d, 1);
+  const m = fillBernoulliMask(new Float32Array(size), 1 - p, 1 / (1 - p), seed);
+  return new Tensor(b.fromHost(m), [...shape], b);
+}
+
+registerGradient("dropout", (gy, node) => {
+  const { keepProb, scale, seed } = node.attrs as { keepProb: number; scale: number; seed: number };
+  const gx = emptyOn(gy.backend, gy.shape);
+  gy.backend.dropout!(gy.storage, gx.storage, keepProb, scale, seed);
+  return [gx];
+});
+
+/**
+ * Inverted dropout: zeroes each element with probability p and scales the rest by 1/(1-p). With a backend
+ * `dropout` kernel the coins are computed in the pass (forward and backward, no mask stored); else the mask
+ * is drawn on the host and multiplied. Both draw the same coins.
+ */
 export function dropout(x: Tensor, p: number, training: boolean, rng: Philox = globalGenerator()): Tensor {
   if (!training || p === 0) return x;
-  return mul(x, dropoutMask([...x.shape], p, rng));
+  const b = x.backend;
+  if (!b.dropout) return mul(x, dropoutMask([...x.shape], p, rng));
+  checkDropoutP(p);
+  const attrs = { keepProb: 1 - p, scale: 1 / (1 - p), seed: dropoutSeed(rng) };
+  const y = emptyOn(b, x.shape, record("dropout", [x], [], attrs));
+  b.dropout(x.storage, y.storage, attrs.keepProb, attrs.scale, attrs.seed);
+  return y;
 }
 
 registerGradient("gather", (gy, node) => {
