@@ -22,5 +22,5 @@ backendConformance({
   // float maths (vectorised, as PyTorch's CPU kernels) against the reference's double maths: a few ulp
   elementwiseRtol: 4e-6, // measured worst: 1.9e-6 (gelu at x = -3.6, the erfc fit in float)
   elementwiseAtol: 1e-12,
-  cancellingAtol: 1e-7,
+  cancellingAtol: 5e-7, // times an upstream gradient of up to about 4
 });

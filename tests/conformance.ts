@@ -184,7 +184,7 @@ export function backendConformance(opts: ConformanceOptions): void {
     fn() {
       const r = new Report();
       // 0 and 1 elements, odd sizes, and one above the native kernels' threading threshold
-      for (const n of [0, 1, 17, 10007, 100003]) {
+      for (const n of [0, 1, 17, 10007, 300007]) {
         for (const op of UNARY) {
           const x = Pair.of(inputsFor(op, n)), o = Pair.out(n);
           run((b, s) => b.unary(op, s(x), s(o)));
@@ -201,7 +201,7 @@ export function backendConformance(opts: ConformanceOptions): void {
           );
         }
       }
-      const n = 100003;
+      const n = 300007;
       const scalars: [ScalarOp, number, number, boolean][] = [
         ["addS", 0.1, 0, false],
         ["mulS", -0.3, 0, false],
@@ -252,6 +252,7 @@ export function backendConformance(opts: ConformanceOptions): void {
       // [out shape, a shape, b shape]
       const cases: [number[], number[], number[]][] = [
         [[3001], [3001], [3001]],
+        [[701, 401], [701, 401], [1, 401]], // above the native threading threshold
         [[4, 3, 5], [4, 1, 5], [1, 3, 5]],
         [[7, 33], [7, 33], [1, 1]],
         [[2, 3, 4, 5, 6], [2, 1, 4, 1, 6], [1, 3, 1, 5, 1]],
@@ -344,6 +345,11 @@ export function backendConformance(opts: ConformanceOptions): void {
       o = Pair.out(2 * 4 * 4 * 5);
       run((b, s) => b.copyStrided(s(x), 20 + 2, [60, 20, 5, 1], s(o), 5 + 1, [80, 20, 5, 1], [2, 2, 4, 3]));
       r.compare("copy slice into pad", o, 0, 0);
+      // a large batched transpose (threaded in the native kernels)
+      const big = Pair.of(randn(64 * 50 * 97));
+      o = Pair.out(64 * 50 * 97);
+      run((b, s) => b.copyStrided(s(big), 0, [4850, 1, 50], s(o), 0, [4850, 97, 1], [64, 50, 97]));
+      r.compare("copy transpose large", o, 0, 0);
       // expand a [3,1] column to [3,7]
       o = Pair.out(21);
       run((b, s) => b.copyStrided(s(x), 1, [1, 0], s(o), 0, [7, 1], [3, 7]));
@@ -419,7 +425,8 @@ export function backendConformance(opts: ConformanceOptions): void {
     ignore,
     fn() {
       const r = new Report();
-      for (const [rows, cols] of [[64, 10], [3, 1000], [5, 1], [2, 5000], [1000, 37]]) {
+      // the last case is above the native kernels' threading threshold
+      for (const [rows, cols] of [[64, 10], [3, 1000], [5, 1], [2, 5000], [1000, 37], [3001, 97]]) {
         const n = rows * cols;
         const x = Pair.of(randn(n, 4)), gy = Pair.of(randn(n));
         for (const log of [false, true]) {
@@ -427,7 +434,8 @@ export function backendConformance(opts: ConformanceOptions): void {
           run((b, s) => b.softmax(s(x), s(y), rows, cols, log));
           r.compare(`softmax log=${log} [${rows},${cols}]`, y, eatol, ertol);
           run((b, s) => b.softmaxGrad(s(y), s(gy), s(gx), rows, cols, log));
-          r.compare(`softmaxGrad log=${log} [${rows},${cols}]`, gx, 1e-7, 3e-6);
+          // from each backend's own y: a last-bit difference in y times a large sum(gy) in the log case
+          r.compare(`softmaxGrad log=${log} [${rows},${cols}]`, gx, 5e-7, 3e-6);
         }
         const o = Pair.out(n), mean = Pair.out(rows), rstd = Pair.out(rows), gx = Pair.out(n);
         run((b, s) => b.normalizeRows(s(x), s(o), s(mean), s(rstd), rows, cols, 1e-5));
@@ -532,7 +540,7 @@ export function backendConformance(opts: ConformanceOptions): void {
         run((b, s) => b.adamw(s(p), s(g), s(m), s(v), args));
       }
       r.compare("adamw param", p, 1e-7, 1e-6);
-      r.compare("adamw m", m, 1e-9, 1e-6);
+      r.compare("adamw m", m, 3e-8, 1e-6); // 0.9 m + 0.1 g nearly cancels: fused multiply-adds differ there
       r.compare("adamw v", v, 1e-12, 1e-6);
       r.done("adamw");
     },

@@ -19,7 +19,7 @@
 #endif
 
 /* Elements of work below which a kernel runs on the calling thread only. */
-#define MM_PAR_MIN 32768
+#define MM_PAR_MIN 262144
 
 /* The largest rank of a strided kernel (the TypeScript side checks it). */
 #define MM_MAX_RANK 16

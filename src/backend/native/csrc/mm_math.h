@@ -27,8 +27,14 @@
 
 /* Logistic function; 1 / (1 + e^-x) is stable as written (e^-x overflows only where the result is 0). */
 MM_FN MM_REAL mm_sigmoid(MM_REAL x) { return MM_C(1) / (MM_C(1) + MM_EXP(-x)); }
-/* sigmoid'(x) = s(x) (1 - s(x)), with 1 - s(x) written as s(-x): for large x, 1 - s rounds to 0 in float. */
-MM_FN MM_REAL mm_sigmoid_grad(MM_REAL x) { return mm_sigmoid(x) * mm_sigmoid(-x); }
+/*
+ * sigmoid'(x) = s(x) (1 - s(x)) = e / (1 + e)^2 with e = e^-|x| (the function is even): one exp, and no
+ * 1 - s, which rounds to 0 in float for large x.
+ */
+MM_FN MM_REAL mm_sigmoid_grad(MM_REAL x) {
+  MM_REAL e = MM_EXP(x < 0 ? x : -x), r = MM_C(1) / (MM_C(1) + e);
+  return e * r * r;
+}
 
 /* tanh'(x) = 1 - tanh^2 x = 4 s(2x) s(-2x), without the cancellation of 1 - t^2 as |t| nears 1. */
 MM_FN MM_REAL mm_tanh_grad(MM_REAL x) { return MM_C(4) * mm_sigmoid_grad(MM_C(2) * x); }
@@ -66,8 +72,10 @@ MM_FN MM_REAL mm_gelu_grad(MM_REAL x) {
 /* quickGelu(x) = x sigmoid(1.702 x), CLIP's approximation. */
 MM_FN MM_REAL mm_quick_gelu(MM_REAL x) { return x * mm_sigmoid(MM_QUICK_GELU_K * x); }
 MM_FN MM_REAL mm_quick_gelu_grad(MM_REAL x) {
-  MM_REAL kx = MM_QUICK_GELU_K * x;
-  return mm_sigmoid(kx) + kx * mm_sigmoid_grad(kx);
+  /* s(kx) and s'(kx) from one e = e^-|kx|: s = 1 / (1 + e) for kx >= 0, e / (1 + e) below */
+  MM_REAL kx = MM_QUICK_GELU_K * x, e = MM_EXP(kx < 0 ? kx : -kx), r = MM_C(1) / (MM_C(1) + e);
+  MM_REAL s = kx < 0 ? e * r : r;
+  return s + kx * e * r * r;
 }
 
 /* softplus(x) = log(1 + e^x), linear above 20 and e^x below -20 (where log1p(e^x) rounds to it). */

@@ -6,18 +6,12 @@
 
 enum { R_SUM, R_MAX, R_MIN, R_ARGMAX, R_ARGMIN };
 
-/* Sum of a contiguous row in double; four partial sums let the compiler keep a vector of them. */
+/* Sum of a contiguous row in double, in vector partial sums (see rows.c). */
 static double row_sum(const float *restrict x, int r) {
-  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  int j = 0;
-  for (; j + 4 <= r; j += 4) {
-    s0 += x[j];
-    s1 += x[j + 1];
-    s2 += x[j + 2];
-    s3 += x[j + 3];
-  }
-  for (; j < r; j++) s0 += x[j];
-  return (s0 + s1) + (s2 + s3);
+  double s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int j = 0; j < r; j++) s += x[j];
+  return s;
 }
 
 /* o[p, i] = op over j of x[p, j, i]. NaN handling follows the TypeScript kernels (comparisons keep acc). */

@@ -1,7 +1,9 @@
 /*
  * Row kernels over [rows, cols]: softmax and log-softmax with their gradients, and the row normalisation
  * under LayerNorm with its gradient. Each forward sits beside its backward. Rows are split between threads;
- * a row itself runs as plain loops the compiler vectorises (max, shifted exp, sum, scale).
+ * a row itself runs as plain loops the compiler vectorises (max, shifted exp, sum, scale). Sums accumulate
+ * in double; `omp simd reduction` lets the compiler keep several partial sums in a vector (a reordering
+ * it may not do by itself without -ffast-math).
  */
 #include "common.h"
 
@@ -20,12 +22,14 @@ void mm_softmax(const float *x, float *o, int rows, int cols, int log_softmax) {
     const float m = row_max(xr, cols);
     double s = 0;
     if (log_softmax) {
+#pragma omp simd reduction(+ : s)
       for (int j = 0; j < cols; j++) s += mm_expf(xr[j] - m);
       /* x - lse in double: both are large where the result is small */
       const double lse = m + log(s);
       for (int j = 0; j < cols; j++) yr[j] = (float)(xr[j] - lse);
     } else {
       for (int j = 0; j < cols; j++) yr[j] = mm_expf(xr[j] - m);
+#pragma omp simd reduction(+ : s)
       for (int j = 0; j < cols; j++) s += yr[j];
       const float inv = (float)(1.0 / s);
       for (int j = 0; j < cols; j++) yr[j] *= inv;
@@ -44,12 +48,15 @@ void mm_softmax_grad(const float *y, const float *gy, float *o, int rows, int co
     float *restrict out = o + (long)r * cols;
     double s = 0;
     if (log_softmax) {
+#pragma omp simd reduction(+ : s)
       for (int j = 0; j < cols; j++) s += gr[j];
-      for (int j = 0; j < cols; j++) out[j] = (float)(gr[j] - mm_expf(yr[j]) * s);
+      /* libm's double exp: the product with a large sum(gy) magnifies a float exp's last-bit error */
+      for (int j = 0; j < cols; j++) out[j] = (float)(gr[j] - exp((double)yr[j]) * s);
     } else {
+#pragma omp simd reduction(+ : s)
       for (int j = 0; j < cols; j++) s += gr[j] * yr[j];
-      const float dot = (float)s;
-      for (int j = 0; j < cols; j++) out[j] = yr[j] * (gr[j] - dot);
+      /* gy - dot in double: the two nearly cancel where y is large */
+      for (int j = 0; j < cols; j++) out[j] = (float)(yr[j] * (gr[j] - s));
     }
   }
 }
@@ -61,9 +68,11 @@ void mm_normalize_rows(const float *x, float *o, float *mean, float *rstd, int r
     const float *restrict xr = x + (long)r * cols;
     float *restrict out = o + (long)r * cols;
     double s = 0;
+#pragma omp simd reduction(+ : s)
     for (int j = 0; j < cols; j++) s += xr[j];
     const float mu = (float)(s / cols);
     double v = 0;
+#pragma omp simd reduction(+ : v)
     for (int j = 0; j < cols; j++) {
       const float d = xr[j] - mu;
       v += (double)d * d;
@@ -82,6 +91,7 @@ void mm_normalize_rows_grad(const float *xhat, const float *rstd, const float *g
     const float *restrict xr = xhat + (long)r * cols, *restrict gr = g + (long)r * cols;
     float *restrict out = o + (long)r * cols;
     double sg = 0, sgx = 0;
+#pragma omp simd reduction(+ : sg, sgx)
     for (int j = 0; j < cols; j++) {
       sg += gr[j];
       sgx += (double)gr[j] * xr[j];
