@@ -3,9 +3,14 @@
  * and returns a closure that does one unit of work (no allocation inside, except the op layer's own output,
  * which is disposed). Names match the keys printed by bench/torch_baselines.py.
  */
-import { add, backend, exp, gelu, mul, randn, type Tensor } from "../src/tensor/mod.ts";
+import { add, backend, exp, gelu, matmul, mul, randn, type Tensor } from "../src/tensor/mod.ts";
 import type { Backend } from "../src/backend/backend.ts";
 import { CpuBackend } from "../src/backend/cpu/cpu_backend.ts";
+import {
+  createCpuBackend,
+  NATIVE_BLAS_MIN_DIM,
+  NativeCpuBackend,
+} from "../src/backend/native/native_cpu_backend.ts";
 import { loadOpenBlas } from "../ffi/openblas.ts";
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR } from "../ffi/openblas.ts";
 import { cpu } from "../src/backend/cpu/storage.ts";
@@ -48,10 +53,34 @@ export function sgemmCase(n: number, b: Backend, name: string, label: string): B
   return { name, label, flops: 2 * n * n * n, run: () => b.matmul(sa, sb, out, args) };
 }
 
-/** The OpenBLAS GEMM cases. */
+/** Which GEMM the active backend runs for an n³ product. */
+function gemmPath(b: Backend, n: number): string {
+  if (!(b instanceof NativeCpuBackend)) return "OpenBLAS via FFI";
+  return n >= NATIVE_BLAS_MIN_DIM ? "OpenBLAS via FFI" : "native C GEMM";
+}
+
+/** The square GEMM cases through the active backend's matmul (OpenBLAS or the native GEMM, as it routes). */
 export function blasSgemmCases(): BenchCase[] {
   const b = blasBackend();
-  return SGEMM_SIZES.map((n) => sgemmCase(n, b, `sgemm_${n}`, `sgemm ${n}³ (OpenBLAS via FFI)`));
+  return SGEMM_SIZES.map((n) => sgemmCase(n, b, `sgemm_${n}`, `sgemm ${n}³ (${gemmPath(b, n)})`));
+}
+
+/** 1024³ through mod.ts's matmul op (output from the pool, disposed each call): what a user's code runs. */
+export function opSgemmCases(): BenchCase[] {
+  const n = 1024, a = randn([n, n]), c = randn([n, n]);
+  return [{
+    name: "sgemm_1024_op",
+    label: "sgemm 1024³ through mod.ts matmul",
+    flops: 2 * n ** 3,
+    run: () => matmul(a, c).dispose(),
+  }];
+}
+
+/** The native C GEMM alone (a machine without OpenBLAS), or none when the native kernels did not build. */
+export function nativeSgemmCases(): BenchCase[] {
+  const b = createCpuBackend({ useBlas: false, quiet: true });
+  if (!(b instanceof NativeCpuBackend)) return [];
+  return SGEMM_SIZES.map((n) => sgemmCase(n, b, `sgemm_native_${n}`, `sgemm ${n}³ (native C GEMM, no BLAS)`));
 }
 
 /** The six large GEMMs of one transformer-layer step (FFN 40 -> 2048 -> 40 over 3200 tokens), [m, n, k, tA, tB]. */

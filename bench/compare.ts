@@ -12,6 +12,8 @@ import {
   blasSgemmCases,
   elementwiseCases,
   layerGemmCases,
+  nativeSgemmCases,
+  opSgemmCases,
   overheadCases,
   tsSgemmCases,
 } from "./cases.ts";
@@ -41,6 +43,8 @@ if (b instanceof CpuBackend) console.log(`GEMM: ${b.gemm.kind} (${b.gemm.detail}
 console.error("timing our engine…");
 const ours = [
   ...measure(blasSgemmCases()),
+  ...measure(opSgemmCases()),
+  ...measure(nativeSgemmCases()),
   ...measure(tsSgemmCases()),
   ...measure(layerGemmCases()),
   ...measure(elementwiseCases()),
@@ -57,7 +61,9 @@ else console.log(`PyTorch baseline unavailable: ${torch.reason}. Showing our num
 console.log();
 
 const rows = ours.map(({ c, t }) => {
-  const tc: TorchCase | undefined = torch.ok ? torch.cases[c.name] : undefined;
+  // the no-BLAS native GEMM and the op-layer product are compared with torch's mm of the same size
+  const key = c.name.replace(/^sgemm_native_/, "sgemm_").replace(/^sgemm_1024_op$/, "sgemm_1024");
+  const tc: TorchCase | undefined = torch.ok ? torch.cases[key] : undefined;
   const value = (ms: number) =>
     c.flops ? `${(c.flops / (ms * 1e6)).toFixed(1)} GFLOP/s (${fmtTime(ms)})` : fmtTime(ms);
   const row = [c.label, value(t.medianMs), value(t.minMs)];
@@ -71,6 +77,19 @@ const header = torch.ok
   ? ["case", "ours median", "ours best", "torch median", "torch best", "ours/torch speed (median; best)"]
   : ["case", "ours median", "ours best"];
 console.log(markdownTable(header, rows));
+
+// numpy's `a @ b` (its bundled OpenBLAS), timed in the same Python process as torch
+const numpyRows = ours.filter(({ c }) => /^sgemm_(\d+|1024_op)$/.test(c.name)).flatMap(({ c, t }) => {
+  const np: TorchCase | undefined = torch.ok ? torch.cases[`numpy_${c.name.replace("_op", "")}`] : undefined;
+  if (!np || !c.flops) return [];
+  const g = (ms: number) => `${(c.flops! / (ms * 1e6)).toFixed(1)} GFLOP/s`;
+  return [[c.label, g(t.medianMs), g(np.median_ms), (np.median_ms / t.medianMs).toFixed(2)]];
+});
+if (numpyRows.length) {
+  const npVersion = torch.ok ? String(torch.meta.numpy ?? "?") : "?";
+  console.log(`\nAgainst numpy ${npVersion} \`a @ b\` (float32, its bundled OpenBLAS), medians:\n`);
+  console.log(markdownTable(["case", "ours", "numpy", "ours/numpy speed"], numpyRows));
+}
 if (torch.ok) {
   console.log(
     "\nspeed ratio > 1: ours faster; < 1: torch faster. Median and best (minimum) of the repeats' mean time per " +

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 
+import numpy as np
 import torch
 from torch_timing import time_it as shared_time_it
 
@@ -48,6 +49,16 @@ def main():
             r["gflops"] = 2 * n**3 / (r["median_ms"] * 1e6)
             cases[f"sgemm_{n}"] = r
 
+        # numpy's a @ b into a preallocated output (its own bundled OpenBLAS)
+        rng = np.random.default_rng(0)
+        for n in (256, 512, 1024, 2048):
+            a = rng.standard_normal((n, n), dtype=np.float32)
+            b = rng.standard_normal((n, n), dtype=np.float32)
+            c = np.empty((n, n), dtype=np.float32)
+            r = time_it(lambda: np.matmul(a, b, out=c))
+            r["gflops"] = 2 * n**3 / (r["median_ms"] * 1e6)
+            cases[f"numpy_sgemm_{n}"] = r
+
         # The six large GEMMs of one transformer-layer step (bench/cases.ts LAYER_GEMMS); transposed operands
         # are views, as in our backend.
         for m, n, k, ta, tb in LAYER_GEMMS:
@@ -74,6 +85,7 @@ def main():
     meta = {
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "numpy": np.__version__,
         "note": "sgemm uses torch.mm(out=) (no allocation); elementwise/small ops allocate their output",
     }
     print(json.dumps({"meta": meta, "cases": cases}))

@@ -85,6 +85,25 @@ Deno.test("logistic objective: value and gradient match a naive loss and finite 
   }
 });
 
+Deno.test("logistic objective: the native kernel equals the TypeScript one (large enough to thread)", () => {
+  const g = gaussian(5);
+  const N = 3001, D = 37, K = 10;
+  const x = new Float64Array(N * D).map(() => g());
+  const y = new Int32Array(N).map(() => Math.floor(((g() + 4) / 8) * K) % K);
+  for (const weighted of [false, true]) {
+    const data = { x, y, sampleWeight: weighted ? balancedSampleWeights(y, K) : undefined };
+    const native = logisticObjective(data, D, K, 0.3),
+      ts = logisticObjective(data, D, K, 0.3, { native: false });
+    const theta = new Float64Array(K * D + K).map(() => 0.3 * g());
+    const ga = new Float64Array(theta.length), gb = new Float64Array(theta.length);
+    const a = native(theta, ga), b = ts(theta, gb);
+    assert.ok(Math.abs(a - b) <= 1e-12 * Math.abs(b), `loss ${a} vs ${b}`);
+    for (let j = 0; j < theta.length; j++) {
+      assert.ok(Math.abs(ga[j] - gb[j]) <= 1e-12 * (1 + Math.abs(gb[j])), `grad[${j}] ${ga[j]} vs ${gb[j]}`);
+    }
+  }
+});
+
 Deno.test("logistic objective: the norm penalty contributes no gradient at W = 0", () => {
   const g = gaussian(5);
   const N = 20, D = 3, K = 2;

@@ -13,6 +13,7 @@
  */
 
 import type { Objective } from "./lbfgs.ts";
+import { loadNativeKernels } from "../backend/native/library.ts";
 
 /** Training data of the objective: features [N, D] (already standardised if wanted) and labels. */
 export interface LogisticData {
@@ -44,8 +45,18 @@ function softmaxGradient(z: Float64Array, o: number, K: number, yi: number, wi: 
   return wi * (mx + Math.log(se) - zy);
 }
 
-/** Builds the objective for the given data, class count and C (> 0). */
-export function logisticObjective(data: LogisticData, dim: number, numClasses: number, C: number): Objective {
+/**
+ * Builds the objective for the given data, class count and C (> 0). The data term runs in the native CPU
+ * kernels (csrc/logistic.c, threaded) when they are built, else in TypeScript; `native: false` forces the
+ * TypeScript one. Both sum the same terms in double, in different orders.
+ */
+export function logisticObjective(
+  data: LogisticData,
+  dim: number,
+  numClasses: number,
+  C: number,
+  opts: { native?: boolean } = {},
+): Objective {
   const { x, y, sampleWeight: sw } = data;
   const n = y.length;
   const K = numClasses;
@@ -60,6 +71,18 @@ export function logisticObjective(data: LogisticData, dim: number, numClasses: n
   }
   const invSumW = 1 / sumW;
   const regScale = 0.5 / C;
+  const native = opts.native === false ? null : loadNativeKernels({ quiet: true });
+  if (native?.ok) {
+    const f = native.lib.symbols.mm_logistic_loss_grad;
+    const px = Deno.UnsafePointer.of(x), py = Deno.UnsafePointer.of(y);
+    const pw = sw ? Deno.UnsafePointer.of(sw) : null;
+    return (theta: Float64Array, grad: Float64Array): number => {
+      const sum = f(px, py, pw, n, dim, K, theta, grad);
+      if (sum < 0) throw new Error(`logisticObjective: out of memory for ${K}x${dim} gradient scratch`);
+      for (let j = 0; j < grad.length; j++) grad[j] *= invSumW;
+      return sum * invSumW + addPenalty(theta, grad, bOff, regScale);
+    };
+  }
   const z = new Float64Array(4 * K);
   const K2 = 2 * K;
   const K3 = 3 * K;
@@ -120,14 +143,18 @@ export function logisticObjective(data: LogisticData, dim: number, numClasses: n
     }
     loss *= invSumW;
     for (let j = 0; j < grad.length; j++) grad[j] *= invSumW;
-    let sq = 0;
-    for (let j = 0; j < bOff; j++) sq += theta[j] * theta[j];
-    const norm = Math.sqrt(sq);
-    loss += regScale * norm;
-    if (norm > 0) {
-      const c = regScale / norm;
-      for (let j = 0; j < bOff; j++) grad[j] += c * theta[j];
-    }
-    return loss;
+    return loss + addPenalty(theta, grad, bOff, regScale);
   };
+}
+
+/** Adds the penalty's gradient regScale·W/‖W‖ to grad (0 at W = 0) and returns the penalty regScale·‖W‖. */
+function addPenalty(theta: Float64Array, grad: Float64Array, bOff: number, regScale: number): number {
+  let sq = 0;
+  for (let j = 0; j < bOff; j++) sq += theta[j] * theta[j];
+  const norm = Math.sqrt(sq);
+  if (norm > 0) {
+    const c = regScale / norm;
+    for (let j = 0; j < bOff; j++) grad[j] += c * theta[j];
+  }
+  return regScale * norm;
 }

@@ -1,13 +1,14 @@
 /**
  * CUDA C shared by every kernel group: the index struct for strided kernels, grid-stride loop macro, block
- * reductions, and the scalar math helpers that mirror the CPU backend's formulas (src/backend/cpu/math.ts).
+ * reductions, and the scalar formulas of the activations (the header the native CPU kernels include too,
+ * src/backend/native/csrc/mm_math.h, here instantiated in double).
  *
  * Elementwise math runs in double and is rounded once to float, like the CPU's float64 JavaScript math, so
  * the two backends agree to the last bit or so. The program is compiled with --fmad=false for the same
  * reason (no fused multiply-adds where the CPU rounds twice).
  */
 
-import { GELU_TANH_C, INV_SQRT_2PI, SQRT1_2 } from "../cpu/math.ts";
+import mathH from "../native/csrc/mm_math.h" with { type: "text" };
 
 /** Maximum rank of broadcast/strided kernels (after merging contiguous dimensions). */
 export const MAX_RANK = 8;
@@ -72,24 +73,12 @@ __device__ float blockMax(float v) {
   return partm[0];
 }
 
-// erf as the CPU computes it (Numerical Recipes erfc fit), in double.
-__device__ double erfNR(double x) {
-  double ax = fabs(x);
-  double t = 1.0 / (1.0 + 0.5 * ax);
-  double y = t * exp(-ax * ax - 1.26551223 +
-    t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-  return x < 0 ? -(1.0 - y) : 1.0 - y;
-}
-__device__ double sigmoidD(double x) {
-  if (x >= 0) return 1.0 / (1.0 + exp(-x));
-  double e = exp(x);
-  return e / (1.0 + e);
-}
-__device__ double softplusD(double x) { return x > 20 ? x : x < -20 ? exp(x) : log1p(exp(x)); }
+// The scalar formulas shared with the native CPU kernels (src/backend/native/csrc/mm_math.h), in double.
+#define MM_FN __device__ __forceinline__
+#define MM_REAL double
+#define MM_EXP exp
+#define MM_LOG1P log1p
+${mathH}
 __device__ double signD(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
 
-#define SQRT1_2_D ${SQRT1_2}
-#define INV_SQRT_2PI_D ${INV_SQRT_2PI}
-#define GELU_TANH_C_D ${GELU_TANH_C}
 `;

@@ -1,6 +1,7 @@
 /**
- * CUDA C for elementwise kernels: one kernel per op, generated from the formulas below (the same formulas,
- * in the same evaluation order, as src/backend/cpu/elementwise.ts). `v` is the input as double, `g` the
+ * CUDA C for elementwise kernels: one kernel per op, generated from the bodies below. The activations call
+ * the formulas of src/backend/native/csrc/mm_math.h (shared with the native CPU kernels, in double here);
+ * the rest are written as src/backend/cpu/elementwise.ts evaluates them. `v` is the input as double, `g` the
  * upstream gradient, `a`/`b` the scalar parameters; a body assigns the double result `r`.
  */
 import type { BinaryOp, ScalarOp, UnaryGradOp, UnaryOp } from "../backend.ts";
@@ -13,12 +14,12 @@ export const UNARY_BODIES: Record<UnaryOp, string> = {
   rsqrt: "r = 1.0 / sqrt(v);",
   abs: "r = fabs(v);",
   relu: "r = v > 0 ? v : 0.0;",
-  sigmoid: "r = sigmoidD(v);",
+  sigmoid: "r = mm_sigmoid(v);",
   tanh: "r = tanh(v);",
-  gelu: "r = 0.5 * v * (1.0 + erfNR(v * SQRT1_2_D));",
-  geluTanh: "r = 0.5 * v * (1.0 + tanh(GELU_TANH_C_D * (v + 0.044715 * v * v * v)));",
-  quickGelu: "r = v * sigmoidD(1.702 * v);",
-  softplus: "r = softplusD(v);",
+  gelu: "r = mm_gelu(v);",
+  geluTanh: "r = mm_gelu_tanh(v);",
+  quickGelu: "r = mm_quick_gelu(v);",
+  softplus: "r = mm_softplus(v);",
   sign: "r = signD(v);",
   square: "r = v * v;",
   recip: "r = 1.0 / v;",
@@ -30,15 +31,12 @@ export const UNARY_GRAD_BODIES: Record<UnaryGradOp, string> = {
   sqrt: "r = g * 0.5 / sqrt(v);",
   abs: "r = g * signD(v);",
   relu: "r = v > 0 ? g : 0.0;",
-  sigmoid: "double s = sigmoidD(v); r = g * s * (1.0 - s);",
+  sigmoid: "r = g * mm_sigmoid_grad(v);",
   tanh: "double t = tanh(v); r = g * (1.0 - t * t);",
-  gelu:
-    "double cdf = 0.5 * (1.0 + erfNR(v * SQRT1_2_D)); r = g * (cdf + v * INV_SQRT_2PI_D * exp(-0.5 * v * v));",
-  geluTanh: "double u = GELU_TANH_C_D * (v + 0.044715 * v * v * v); double t = tanh(u);" +
-    " double du = GELU_TANH_C_D * (1.0 + 3 * 0.044715 * v * v);" +
-    " r = g * (0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * du);",
-  quickGelu: "double s = sigmoidD(1.702 * v); r = g * (s + 1.702 * v * s * (1.0 - s));",
-  softplus: "r = g * sigmoidD(v);",
+  gelu: "r = g * mm_gelu_grad(v);",
+  geluTanh: "r = g * mm_gelu_tanh_grad(v);",
+  quickGelu: "r = g * mm_quick_gelu_grad(v);",
+  softplus: "r = g * mm_sigmoid(v);",
 };
 
 export const SCALAR_BODIES: Record<ScalarOp, string> = {

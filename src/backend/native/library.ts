@@ -18,6 +18,7 @@ import optimC from "./csrc/optim.c" with { type: "text" };
 import gemmC from "./csrc/gemm.c" with { type: "text" };
 import attentionC from "./csrc/attention.c" with { type: "text" };
 import dropoutC from "./csrc/dropout.c" with { type: "text" };
+import logisticC from "./csrc/logistic.c" with { type: "text" };
 
 /** The C sources by file name. */
 export const NATIVE_SOURCES: Readonly<Record<string, string>> = {
@@ -31,6 +32,7 @@ export const NATIVE_SOURCES: Readonly<Record<string, string>> = {
   "gemm.c": gemmC,
   "attention.c": attentionC,
   "dropout.c": dropoutC,
+  "logistic.c": logisticC,
 };
 
 /**
@@ -72,6 +74,7 @@ const symbols = {
   mm_attention: { parameters: [P, P, P, P, P, P, P, P, P], result: "void" },
   mm_attention_grad: { parameters: [P, P, P, P, P, P, P, P, P, P], result: "void" },
   mm_dropout: { parameters: [P, P, I, D, "f32", "u32"], result: "void" },
+  mm_logistic_loss_grad: { parameters: [P, P, P, I, I, I, "buffer", "buffer"], result: D },
   omp_get_max_threads: { parameters: [], result: I, optional: true },
 } as const;
 
