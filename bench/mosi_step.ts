@@ -17,6 +17,7 @@ import { type ModalitySpec, modelConfig, PRESETS } from "../src/models/config.ts
 import { AdamW } from "../src/optim/adamw.ts";
 import { paramGroupsNoDecay } from "../src/optim/groups.ts";
 import { Philox } from "../src/random/philox.ts";
+import { machineLine } from "./report.ts";
 
 const BATCH = 64;
 const SPECS: ModalitySpec[] = [{ kind: "sequence", shape: [50, 20] }, { kind: "sequence", shape: [50, 300] }];
@@ -179,9 +180,7 @@ console.log(
   `# InfMasking training step, MOSI configuration (batch ${BATCH}, T 50, features 20/300, E 40, ` +
     `5-layer encoders, K 5, ratio .8)\n`,
 );
-console.log(
-  `${Deno.build.os} ${Deno.build.arch}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`,
-);
+console.log(machineLine());
 console.log(`timed steps: ${steps} after ${warmup} warm-up (median)\n`);
 
 const profile = flags.profile ? profileBackend() : null;

@@ -3,6 +3,8 @@
  * format times for Markdown tables. Running Python needs `--allow-run` (use `deno run -A`).
  */
 import { blasLine } from "../ffi/openblas.ts";
+import { cpuRunInfo } from "../src/train/report.ts";
+import { backend } from "../src/backend/registry.ts";
 
 /** Median timing of one case as printed by the torch scripts (snake_case keys from JSON). */
 export interface TorchCase {
@@ -91,6 +93,14 @@ export function machineLine(): string {
   } catch { /* no sys permission */ }
   const cores = navigator.hardwareConcurrency;
   const when = new Date().toISOString();
-  return `deno ${Deno.version.deno}, ${cores} cores, ${benchThreads()} BLAS/torch threads, load average ${load}, ${when}; ` +
-    blasLine();
+  let model = "CPU model n/a";
+  try {
+    model = /^model name\s*:\s*(.*)$/m.exec(Deno.readTextFileSync("/proc/cpuinfo"))?.[1] ?? model;
+  } catch { /* reading /proc/cpuinfo needs -A */ }
+  const cpu = cpuRunInfo();
+  const kernels = cpu
+    ? `${cpu.kernels} CPU kernels${cpu.kernelsDetail ? ` (${cpu.kernelsDetail.split(", /")[0]})` : ""}`
+    : `backend ${backend().name}`;
+  return `${model}, deno ${Deno.version.deno}, ${cores} cores, ${benchThreads()} BLAS/torch threads, load average ${load}, ${when}; ` +
+    `${kernels}; ${blasLine()}`;
 }

@@ -26,6 +26,8 @@ export interface SharedLibrarySpec {
   sources: Record<string, string>;
   /** Compiler flags, e.g. `["-O3", "-march=native", "-fopenmp"]`. */
   flags: string[];
+  /** The cache root to use instead of {@link cacheRoot}'s. */
+  cacheDir?: string;
   /** Called with the command line just before a compile (not on a cache hit), e.g. to print a notice. */
   onCompile?: (command: string) => void;
 }
@@ -121,7 +123,7 @@ function exists(path: string): boolean {
 export function buildSharedLibrary(spec: SharedLibrarySpec): BuildResult {
   const compiler = findCompiler();
   if ("reason" in compiler) return { ok: false, reason: compiler.reason, compiled: false };
-  const root = cacheRoot();
+  const root = spec.cacheDir ?? cacheRoot();
   if (!root) {
     return {
       ok: false,

@@ -29,7 +29,13 @@ export function cpu(s: Storage): CpuStorage {
   return s;
 }
 
-/** Caps on what the pool holds, so a burst of one size cannot pin memory forever. */
+/**
+ * Caps on what the pool holds, so a burst of one size cannot pin memory forever: at most this many buffers
+ * per size, and at most the larger of MAX_POOLED_BYTES and the peak of bytes in use. The second bound lets a
+ * training step whose peak is above 2 GiB (the MOSI preset's K masked passes) reuse all of its buffers on the
+ * next step instead of allocating (and zero-filling) half a gigabyte again, while memory stays bounded by
+ * that peak.
+ */
 const MAX_POOLED_PER_SIZE = 4096;
 const MAX_POOLED_BYTES = 2 * 1024 ** 3;
 
@@ -37,8 +43,13 @@ const MAX_POOLED_BYTES = 2 * 1024 ** 3;
 export class BufferPool {
   private readonly free = new Map<number, CpuStorage[]>();
   pooledBytes = 0;
+  /** Bytes handed out and not given back, and their high-water mark. */
+  liveBytes = 0;
+  peakLiveBytes = 0;
 
   take(size: number): CpuStorage {
+    this.liveBytes += size * 4;
+    if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
     const list = this.free.get(size);
     const s = list?.pop();
     if (s) {
@@ -49,9 +60,11 @@ export class BufferPool {
   }
 
   give(s: CpuStorage): void {
+    this.liveBytes -= s.size * 4;
     let list = this.free.get(s.size);
     if (!list) this.free.set(s.size, list = []);
-    if (list.length < MAX_POOLED_PER_SIZE && this.pooledBytes + s.size * 4 <= MAX_POOLED_BYTES) {
+    const cap = Math.max(MAX_POOLED_BYTES, this.peakLiveBytes);
+    if (list.length < MAX_POOLED_PER_SIZE && this.pooledBytes + s.size * 4 <= cap) {
       list.push(s);
       this.pooledBytes += s.size * 4;
     }
