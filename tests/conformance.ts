@@ -10,15 +10,16 @@
  * native C kernels, tests/cuda_backend_test.ts for CUDA.
  */
 import assert from "node:assert/strict";
-import type {
-  Backend,
-  BinaryOp,
-  Conv2dGeometry,
-  ReduceOp,
-  ScalarOp,
-  Storage,
-  UnaryGradOp,
-  UnaryOp,
+import {
+  type Backend,
+  BINARY_OPS,
+  type Conv2dGeometry,
+  REDUCE_OPS,
+  type ScalarOp,
+  type Storage,
+  UNARY_GRAD_OPS,
+  UNARY_OPS,
+  type UnaryGradOp,
 } from "../src/backend/backend.ts";
 import { Philox } from "../src/random/philox.ts";
 
@@ -49,8 +50,6 @@ export interface ConformanceOptions {
 
 /** Derivatives that are a difference of nearly equal terms somewhere on the real line. */
 const CANCELLING_GRADS = new Set<UnaryGradOp>(["gelu", "geluTanh", "quickGelu"]);
-
-const REDUCE_OPS: ReduceOp[] = ["sum", "max", "min", "argmax", "argmin"];
 
 /** Registers the suite's tests for one candidate backend. */
 export function backendConformance(opts: ConformanceOptions): void {
@@ -116,38 +115,9 @@ export function backendConformance(opts: ConformanceOptions): void {
     fn(cand(), (p) => p.g);
   }
 
-  const UNARY: UnaryOp[] = [
-    "neg",
-    "exp",
-    "log",
-    "sqrt",
-    "abs",
-    "relu",
-    "sigmoid",
-    "tanh",
-    "gelu",
-    "geluTanh",
-    "quickGelu",
-    "softplus",
-    "sign",
-    "square",
-    "recip",
-    "rsqrt",
-  ];
+  const UNARY = UNARY_OPS;
   const POSITIVE_ONLY = new Set(["log", "sqrt", "rsqrt"]);
-  const UNARY_GRAD: UnaryGradOp[] = [
-    "exp",
-    "log",
-    "sqrt",
-    "abs",
-    "relu",
-    "sigmoid",
-    "tanh",
-    "gelu",
-    "geluTanh",
-    "quickGelu",
-    "softplus",
-  ];
+  const UNARY_GRAD = UNARY_GRAD_OPS;
 
   /** Normal inputs (scale 3) with signed zeros and large arguments for the exponentials at the front. */
   function inputsFor(op: string, n: number): Float32Array {
@@ -248,7 +218,7 @@ export function backendConformance(opts: ConformanceOptions): void {
     ignore,
     fn() {
       const r = new Report();
-      const ops: BinaryOp[] = ["add", "sub", "mul", "div", "pow", "max", "min", "gt", "lt", "eq"];
+      const ops = BINARY_OPS;
       // [out shape, a shape, b shape]
       const cases: [number[], number[], number[]][] = [
         [[3001], [3001], [3001]],

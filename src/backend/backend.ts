@@ -65,6 +65,72 @@ export type BinaryOp = "add" | "sub" | "mul" | "div" | "pow" | "max" | "min" | "
 /** Reductions over the middle axis of a [outer, r, inner] view. */
 export type ReduceOp = "sum" | "max" | "min" | "argmax" | "argmin";
 
+/**
+ * Every op of each kind, in a fixed order: the native C kernels number their ops by these positions
+ * (src/backend/native/csrc/elementwise.c, reduce_copy.c) and the conformance tests run each one.
+ */
+export const UNARY_OPS: readonly UnaryOp[] = [
+  "neg",
+  "exp",
+  "log",
+  "sqrt",
+  "abs",
+  "relu",
+  "sigmoid",
+  "tanh",
+  "gelu",
+  "geluTanh",
+  "quickGelu",
+  "softplus",
+  "sign",
+  "square",
+  "recip",
+  "rsqrt",
+];
+/** Every {@link UnaryGradOp}, in the order of the C enum `G_*`. */
+export const UNARY_GRAD_OPS: readonly UnaryGradOp[] = [
+  "exp",
+  "log",
+  "sqrt",
+  "abs",
+  "relu",
+  "sigmoid",
+  "tanh",
+  "gelu",
+  "geluTanh",
+  "quickGelu",
+  "softplus",
+];
+/** Every {@link ScalarOp}, in the order of the C enum `S_*`. */
+export const SCALAR_OPS: readonly ScalarOp[] = [
+  "addS",
+  "mulS",
+  "affine",
+  "powS",
+  "rsubS",
+  "clamp",
+  "clampGrad",
+  "leakyRelu",
+  "leakyReluGrad",
+  "gtS",
+  "ltS",
+];
+/** Every {@link BinaryOp}, in the order of the C enum `B_*`. */
+export const BINARY_OPS: readonly BinaryOp[] = [
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "pow",
+  "max",
+  "min",
+  "gt",
+  "lt",
+  "eq",
+];
+/** Every {@link ReduceOp}, in the order of the C enum `R_*`. */
+export const REDUCE_OPS: readonly ReduceOp[] = ["sum", "max", "min", "argmax", "argmin"];
+
 /** A batched GEMM: C[b] = alpha * op(A[b]) op(B[b]) + beta * C[b], all row-major. */
 export interface MatmulArgs {
   batch: number;
@@ -97,6 +163,26 @@ export interface Conv2dGeometry {
   dilationW: number;
   outH: number;
   outW: number;
+}
+
+/** The geometry's fields as 14 ints in a fixed order (the layout device kernels read: conv.c's Geometry). */
+export function geometryInts(g: Conv2dGeometry): number[] {
+  return [
+    g.n,
+    g.c,
+    g.h,
+    g.w,
+    g.kh,
+    g.kw,
+    g.strideH,
+    g.strideW,
+    g.padH,
+    g.padW,
+    g.dilationH,
+    g.dilationW,
+    g.outH,
+    g.outW,
+  ];
 }
 
 /** Hyperparameters of one fused AdamW update. */

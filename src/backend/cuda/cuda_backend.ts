@@ -3,17 +3,18 @@
  * kernel (see kernels_*.ts). Everything runs in order on the legacy default stream; `read`/`readSync` copy
  * back synchronously, which also waits for the queued work.
  */
-import type {
-  AdamWArgs,
-  Backend,
-  BinaryOp,
-  Conv2dGeometry,
-  MatmulArgs,
-  ReduceOp,
-  ScalarOp,
-  Storage,
-  UnaryGradOp,
-  UnaryOp,
+import {
+  type AdamWArgs,
+  type Backend,
+  type BinaryOp,
+  type Conv2dGeometry,
+  geometryInts,
+  type MatmulArgs,
+  type ReduceOp,
+  type ScalarOp,
+  type Storage,
+  type UnaryGradOp,
+  type UnaryOp,
 } from "../backend.ts";
 import { checkDriver, type CudaDriverLibrary } from "../../../ffi/cuda/driver.ts";
 import { type CudaDevice, openCudaDevice } from "./device.ts";
@@ -377,15 +378,15 @@ export class CudaBackend implements Backend {
     this.k.launchRows("normalizeRowsGradK", rows, cols);
   }
   im2col(x: Storage, cols: Storage, g: Conv2dGeometry): void {
-    this.k.pack().u64(dev(x).ptr).u64(dev(cols).ptr).ints(geo(g));
+    this.k.pack().u64(dev(x).ptr).u64(dev(cols).ptr).ints(geometryInts(g));
     this.k.launch1d("im2colK", g.n * g.c * g.kh * g.kw * g.outH * g.outW);
   }
   col2im(cols: Storage, out: Storage, g: Conv2dGeometry): void {
-    this.k.pack().u64(dev(cols).ptr).u64(dev(out).ptr).ints(geo(g));
+    this.k.pack().u64(dev(cols).ptr).u64(dev(out).ptr).ints(geometryInts(g));
     this.k.launch1d("col2imK", g.n * g.c * g.h * g.w);
   }
   maxPool2d(x: Storage, out: Storage, argmax: Storage, g: Conv2dGeometry): void {
-    this.k.pack().u64(dev(x).ptr).u64(dev(out).ptr).u64(dev(argmax).ptr).ints(geo(g));
+    this.k.pack().u64(dev(x).ptr).u64(dev(out).ptr).u64(dev(argmax).ptr).ints(geometryInts(g));
     this.k.launch1d("maxPool2dK", g.n * g.c * g.outH * g.outW);
   }
 
@@ -487,25 +488,6 @@ function forEachBlock(
       idx[d] = 0;
     }
   }
-}
-
-function geo(g: Conv2dGeometry): number[] {
-  return [
-    g.n,
-    g.c,
-    g.h,
-    g.w,
-    g.kh,
-    g.kw,
-    g.strideH,
-    g.strideW,
-    g.padH,
-    g.padW,
-    g.dilationH,
-    g.dilationW,
-    g.outH,
-    g.outW,
-  ];
 }
 
 export { CudaStorage };

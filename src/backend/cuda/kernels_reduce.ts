@@ -10,9 +10,7 @@
  * whose partials (double value, int index) a second kernel combines. inner > 1: 32x8 blocks, x over inner
  * (coalesced), y over r (8 or 32 rows of threads).
  */
-import type { ReduceOp } from "../backend.ts";
-
-export const REDUCE_OPS: ReduceOp[] = ["sum", "max", "min", "argmax", "argmin"];
+import { REDUCE_OPS, type ReduceOp } from "../backend.ts";
 const OP_CODE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4 };
 
 export const reduceRowsName = (op: ReduceOp): string => `reduceRows_${op}`;

@@ -7,23 +7,29 @@
  * `createCpuBackend()` is the "cpu" backend of the registry: this one when the kernels build, else the
  * TypeScript {@link CpuBackend}, with one line on stderr saying why.
  */
-import type {
-  AdamWArgs,
-  AttentionArgs,
-  BinaryOp,
-  Conv2dGeometry,
-  MatmulArgs,
-  ReduceOp,
-  ScalarOp,
-  Storage,
-  UnaryGradOp,
-  UnaryOp,
+import {
+  type AdamWArgs,
+  type AttentionArgs,
+  BINARY_OPS,
+  type BinaryOp,
+  type Conv2dGeometry,
+  geometryInts,
+  type MatmulArgs,
+  REDUCE_OPS,
+  type ReduceOp,
+  SCALAR_OPS,
+  type ScalarOp,
+  type Storage,
+  UNARY_GRAD_OPS,
+  UNARY_OPS,
+  type UnaryGradOp,
+  type UnaryOp,
 } from "../backend.ts";
 import { CpuBackend } from "../cpu/cpu_backend.ts";
 import { cpu } from "../cpu/storage.ts";
 import { matmulBlas } from "../cpu/matmul.ts";
 import { loadNativeKernels, type NativeLibrary } from "./library.ts";
-import { BINARY_OPS, codeTable, REDUCE_OPS, SCALAR_OPS, UNARY_GRAD_OPS, UNARY_OPS } from "./op_codes.ts";
+import { codeTable } from "./op_codes.ts";
 
 const UNARY = codeTable(UNARY_OPS);
 const UNARY_GRAD = codeTable(UNARY_GRAD_OPS);
@@ -330,24 +336,9 @@ export class NativeCpuBackend extends CpuBackend {
     return this.attentionDims.set([a.batch, a.heads, a.tq, a.tk, a.headDim, a.ldq, a.ldk, a.ldv, a.ldo]);
   }
 
-  /** The 14 ints of csrc/conv.c's Geometry struct, in its field order. */
+  /** The 14 ints of csrc/conv.c's Geometry struct. */
   private geometryOf(g: Conv2dGeometry): Deno.PointerValue {
-    return this.geometry.set([
-      g.n,
-      g.c,
-      g.h,
-      g.w,
-      g.kh,
-      g.kw,
-      g.strideH,
-      g.strideW,
-      g.padH,
-      g.padW,
-      g.dilationH,
-      g.dilationW,
-      g.outH,
-      g.outW,
-    ]);
+    return this.geometry.set(geometryInts(g));
   }
 }
 
