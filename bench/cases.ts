@@ -6,11 +6,7 @@
 import { add, backend, exp, gelu, matmul, mul, randn, type Tensor } from "../src/tensor/mod.ts";
 import type { Backend } from "../src/backend/backend.ts";
 import { CpuBackend } from "../src/backend/cpu/cpu_backend.ts";
-import {
-  createCpuBackend,
-  NATIVE_BLAS_MIN_DIM,
-  NativeCpuBackend,
-} from "../src/backend/native/native_cpu_backend.ts";
+import { blasTakes, createCpuBackend, NativeCpuBackend } from "../src/backend/native/native_cpu_backend.ts";
 import { loadOpenBlas } from "../ffi/openblas.ts";
 import { CBLAS_NO_TRANS, CBLAS_ROW_MAJOR } from "../ffi/openblas.ts";
 import { cpu } from "../src/backend/cpu/storage.ts";
@@ -56,7 +52,8 @@ export function sgemmCase(n: number, b: Backend, name: string, label: string): B
 /** Which GEMM the active backend runs for an n³ product. */
 function gemmPath(b: Backend, n: number): string {
   if (!(b instanceof NativeCpuBackend)) return "OpenBLAS via FFI";
-  return n >= NATIVE_BLAS_MIN_DIM ? "OpenBLAS via FFI" : "native C GEMM";
+  const args = { batch: 1, m: n, n, k: n, transA: false, transB: false, strideA: 0, strideB: 0, strideC: 0 };
+  return blasTakes(args) ? "OpenBLAS via FFI" : "native C GEMM";
 }
 
 /** The square GEMM cases through the active backend's matmul (OpenBLAS or the native GEMM, as it routes). */
