@@ -76,6 +76,7 @@ const symbols = {
   mm_dropout: { parameters: [P, P, I, D, "f32", "u32"], result: "void" },
   mm_logistic_loss_grad: { parameters: [P, P, P, I, I, I, "buffer", "buffer"], result: D },
   omp_get_max_threads: { parameters: [], result: I, optional: true },
+  omp_set_num_threads: { parameters: [I], result: "void", optional: true },
 } as const;
 
 /** The opened native kernel library. */
@@ -94,6 +95,17 @@ export type NativeLoad =
   | { ok: false; reason: string };
 
 let cached: NativeLoad | undefined;
+
+/**
+ * OMP_NUM_THREADS sets the kernels' threads (libgomp reads it); where only OPENBLAS_NUM_THREADS is set, it
+ * applies to the native kernels too, so `OPENBLAS_NUM_THREADS=1` keeps a run on one core as it always did.
+ */
+function applyThreadCount(lib: NativeLibrary): void {
+  if (readEnv("OMP_NUM_THREADS") !== undefined || !lib.symbols.omp_set_num_threads) return;
+  const v = readEnv("OPENBLAS_NUM_THREADS");
+  const n = v !== undefined && /^\s*\d+\s*$/.test(v) ? Number(v) : 0;
+  if (n > 0) lib.symbols.omp_set_num_threads(n);
+}
 
 /**
  * Builds (first use only) and opens the native kernels; the outcome is cached for the process. Prints one
@@ -123,6 +135,7 @@ export function loadNativeKernels(opts: { quiet?: boolean } = {}): NativeLoad {
     try {
       const lib = Deno.dlopen(built.path, symbols);
       pinLoaded(built.path);
+      applyThreadCount(lib);
       const threads = lib.symbols.omp_get_max_threads ? lib.symbols.omp_get_max_threads() : 1;
       return cached = { ok: true, lib, path: built.path, compiler: built.compiler, flags, threads };
     } catch (e) {
