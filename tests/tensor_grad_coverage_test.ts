@@ -71,6 +71,7 @@ const GRADIENT_TESTS: Record<string, string[]> = {
   maxPool2d: [CONV],
   attention: ["tensor_ops_attention_test.ts"],
   dropout: [SHAPE],
+  linearAct: ["tensor_ops_linear_test.ts"],
 };
 
 Deno.test("every op with a registered gradient has a gradient test", () => {

@@ -343,6 +343,25 @@ export interface Backend {
    */
   dropout?(x: Storage, out: Storage, keepProb: number, scale: number, seed: number): void;
 
+  /**
+   * A linear layer's epilogue in place over y [rows, cols] (optional: without it the op layer adds the bias
+   * and applies the activation as separate ops): y = act(y + bias), act "none" or "relu"; bias null for none.
+   */
+  biasActivation?(y: Storage, bias: Storage | null, rows: number, cols: number, act: "none" | "relu"): void;
+  /**
+   * The backward of {@link Backend.biasActivation} from its output y: g = gy * act'(.) (g may be gy), and the
+   * bias gradient gBias [cols] = column sums of g when gBias is not null.
+   */
+  biasActivationGrad?(
+    y: Storage,
+    gy: Storage,
+    g: Storage,
+    gBias: Storage | null,
+    rows: number,
+    cols: number,
+    act: "none" | "relu",
+  ): void;
+
   // Optimisation
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void;
 

@@ -1,5 +1,5 @@
 /** Linear (fully connected) layer: y = x Wᵀ + b over the last axis, W [out, in] as in PyTorch. */
-import { linear, type Tensor, zeros } from "../tensor/mod.ts";
+import { linear, type LinearActivation, type Tensor, zeros } from "../tensor/mod.ts";
 import { defaultLayerInit_ } from "./init.ts";
 import { Module } from "./module.ts";
 
@@ -24,7 +24,8 @@ export class Linear extends Module {
     defaultLayerInit_(this.weight, this.bias);
   }
 
-  forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+  /** x Wᵀ + b, then the activation when one is given (fused into the product's epilogue where possible). */
+  forward(x: Tensor, activation: LinearActivation = "none"): Tensor {
+    return linear(x, this.weight, this.bias, activation);
   }
 }

@@ -41,6 +41,7 @@ export class TransformerEncoderLayer extends Module {
   readonly dropout2: Dropout;
   readonly normFirst: boolean;
   private readonly act: (x: Tensor) => Tensor;
+  private readonly actName: ActivationName;
 
   constructor(dModel: number, nHead: number, opts: TransformerEncoderLayerOptions = {}) {
     super();
@@ -53,6 +54,7 @@ export class TransformerEncoderLayer extends Module {
       );
     }
     this.act = activationFn(actName);
+    this.actName = actName;
     this.normFirst = opts.normFirst ?? true;
     this.selfAttn = this.child("self_attn", new MultiheadAttention(dModel, nHead, { dropout: p, bias }));
     this.linear1 = this.child("linear1", new Linear(dModel, ff, bias));
@@ -68,9 +70,14 @@ export class TransformerEncoderLayer extends Module {
     return this.dropout1.forward(this.selfAttn.forward(x, x, x, masks));
   }
 
+  /** act(linear1(x)); ReLU goes into the product's epilogue. */
+  private hidden(x: Tensor): Tensor {
+    return this.actName === "relu" ? this.linear1.forward(x, "relu") : this.act(this.linear1.forward(x));
+  }
+
   private ffBlock(x: Tensor): Tensor {
     return this.dropout2.forward(
-      this.linear2.forward(this.dropout.forward(this.act(this.linear1.forward(x)))),
+      this.linear2.forward(this.dropout.forward(this.hidden(x))),
     );
   }
 

@@ -19,6 +19,7 @@ import gemmC from "./csrc/gemm.c" with { type: "text" };
 import attentionC from "./csrc/attention.c" with { type: "text" };
 import dropoutC from "./csrc/dropout.c" with { type: "text" };
 import logisticC from "./csrc/logistic.c" with { type: "text" };
+import biasActC from "./csrc/bias_act.c" with { type: "text" };
 
 /** The C sources by file name. */
 export const NATIVE_SOURCES: Readonly<Record<string, string>> = {
@@ -33,6 +34,7 @@ export const NATIVE_SOURCES: Readonly<Record<string, string>> = {
   "attention.c": attentionC,
   "dropout.c": dropoutC,
   "logistic.c": logisticC,
+  "bias_act.c": biasActC,
 };
 
 /**
@@ -75,6 +77,8 @@ const symbols = {
   mm_attention_grad: { parameters: [P, P, P, P, P, P, P, P, P, P], result: "void" },
   mm_dropout: { parameters: [P, P, I, D, "f32", "u32"], result: "void" },
   mm_logistic_loss_grad: { parameters: [P, P, P, I, I, I, "buffer", "buffer"], result: D },
+  mm_bias_act: { parameters: [P, P, I, I, I], result: "void" },
+  mm_bias_act_grad: { parameters: [P, P, P, P, I, I, I], result: I },
   omp_get_max_threads: { parameters: [], result: I, optional: true },
   omp_set_num_threads: { parameters: [I], result: "void", optional: true },
 } as const;

@@ -323,6 +323,30 @@ export class NativeCpuBackend extends CpuBackend {
     this.k.mm_dropout(cpu(x).ptr, cpu(out).ptr, out.size, keepProb, scale, seed >>> 0);
   }
 
+  biasActivation(y: Storage, bias: Storage | null, rows: number, cols: number, act: "none" | "relu"): void {
+    this.k.mm_bias_act(cpu(y).ptr, bias ? cpu(bias).ptr : null, rows, cols, act === "relu" ? 1 : 0);
+  }
+  biasActivationGrad(
+    y: Storage,
+    gy: Storage,
+    g: Storage,
+    gBias: Storage | null,
+    rows: number,
+    cols: number,
+    act: "none" | "relu",
+  ): void {
+    const rc = this.k.mm_bias_act_grad(
+      cpu(y).ptr,
+      cpu(gy).ptr,
+      cpu(g).ptr,
+      gBias ? cpu(gBias).ptr : null,
+      rows,
+      cols,
+      act === "relu" ? 1 : 0,
+    );
+    if (rc !== 0) throw new Error(`biasActivationGrad: out of memory for ${cols} bias-gradient columns`);
+  }
+
   override adamw(param: Storage, grad: Storage, m: Storage, v: Storage, a: AdamWArgs): void {
     this.k.mm_adamw(
       cpu(param).ptr,

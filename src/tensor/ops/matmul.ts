@@ -3,7 +3,7 @@ import { record, registerGradient } from "../autograd.ts";
 import type { Tensor } from "../tensor.ts";
 import { shapeStr, sizeOf } from "../shape.ts";
 import { emptyOn } from "./create.ts";
-import { expandTo } from "./elementwise.ts";
+import { expandTo, relu } from "./elementwise.ts";
 import { sumTo } from "./reduce.ts";
 import { reshape } from "./shape_ops.ts";
 
@@ -108,11 +108,46 @@ registerGradient("linear", (gy, node) => {
   ];
 });
 
+registerGradient("linearAct", (gy, node, y) => {
+  const [x, w, bias] = node.inputs;
+  const act = node.attrs.act as "none" | "relu";
+  const b = gy.backend;
+  // g = gy * act'(.) and the bias gradient in one pass over the output
+  const g = emptyOn(b, gy.shape);
+  const gBias = bias?.requiresGrad ? emptyOn(b, bias.shape) : null;
+  b.biasActivationGrad!(
+    y.storage,
+    gy.storage,
+    g.storage,
+    gBias?.storage ?? null,
+    y.shape[0],
+    y.shape[1],
+    act,
+  );
+  const grads = [
+    x.requiresGrad ? matmul(g, w) : null,
+    w.requiresGrad ? matmul(g, x, { transA: true }) : null,
+  ];
+  g.dispose();
+  return bias ? [...grads, gBias] : grads;
+});
+
+/** The activations a {@link linear} can apply in its epilogue. */
+export type LinearActivation = "none" | "relu";
+
 /**
- * y = x Wᵀ + b with W [out, in] (PyTorch layout) over the last axis of x. One fused op: the output is
- * pre-filled with the bias and the GEMM accumulates into it (beta = 1), so there is no separate bias pass.
+ * y = act(x Wᵀ + b) with W [out, in] (PyTorch layout) over the last axis of x, act "none" (default) or
+ * "relu". Where the backend has the epilogue kernel (`biasActivation`, the native CPU kernels) the GEMM writes
+ * y and one pass adds the bias and applies the activation; its backward takes act' and the bias gradient in
+ * one pass too. Elsewhere the output is pre-filled with the bias, the GEMM accumulates into it (beta = 1) and
+ * the activation is a separate op.
  */
-export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
+export function linear(
+  x: Tensor,
+  w: Tensor,
+  bias?: Tensor | null,
+  activation: LinearActivation = "none",
+): Tensor {
   const inF = x.shape[x.rank - 1];
   if (w.rank !== 2 || w.shape[1] !== inF) {
     throw new Error(
@@ -123,12 +158,18 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
   if (bias && bias.size !== outF) {
     throw new Error(`linear: bias ${shapeStr(bias.shape)} does not match weight ${shapeStr(w.shape)}`);
   }
+  if (activation !== "none" && activation !== "relu") {
+    throw new Error(`linear: activation must be "none" or "relu", got "${activation}"`);
+  }
   const rows = x.size / inF;
   const x2 = x.rank === 2 ? x : reshape(x, [rows, inF]);
   const inputs = bias ? [x2, w, bias] : [x2, w];
-  const y = emptyOn(x.backend, [rows, outF], record("linear", inputs));
-  if (bias) x.backend.copyStrided(bias.storage, 0, [0, 1], y.storage, 0, [outF, 1], [rows, outF]);
-  x.backend.matmul(x2.storage, w.storage, y.storage, {
+  const b = x.backend;
+  const fused = b.biasActivation !== undefined && b.biasActivationGrad !== undefined;
+  const node = fused ? record("linearAct", inputs, [], { act: activation }) : record("linear", inputs);
+  const y = emptyOn(b, [rows, outF], node);
+  if (bias && !fused) b.copyStrided(bias.storage, 0, [0, 1], y.storage, 0, [outF, 1], [rows, outF]);
+  b.matmul(x2.storage, w.storage, y.storage, {
     batch: 1,
     m: rows,
     n: outF,
@@ -138,7 +179,11 @@ export function linear(x: Tensor, w: Tensor, bias?: Tensor | null): Tensor {
     strideA: 0,
     strideB: 0,
     strideC: 0,
-    beta: bias ? 1 : 0,
+    beta: bias && !fused ? 1 : 0,
   });
-  return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), outF]);
+  if (fused && (bias || activation !== "none")) {
+    b.biasActivation!(y.storage, bias ? bias.storage : null, rows, outF, activation);
+  }
+  const out = fused || activation === "none" ? y : relu(y);
+  return x.rank === 2 ? out : reshape(out, [...x.shape.slice(0, -1), outF]);
 }
