@@ -39,12 +39,14 @@ export const NATIVE_SOURCES: Readonly<Record<string, string>> = {
 
 /**
  * Flag sets tried in order: vectorised for this CPU with OpenMP threads, then without OpenMP (clang on
- * macOS ships without libomp). -fno-trapping-math lets the compiler turn the kernels' comparisons into
- * vector blends; -fno-math-errno lets sqrtf vectorise. Neither changes a result.
+ * macOS ships without libomp), then for the generic target (a compiler that rejects -march=native).
+ * -fno-trapping-math lets the compiler turn the kernels' comparisons into vector blends; -fno-math-errno lets
+ * sqrtf vectorise. Neither changes a result.
  */
 export const NATIVE_FLAG_SETS: readonly (readonly string[])[] = [
   ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math", "-fopenmp"],
   ["-O3", "-march=native", "-fno-math-errno", "-fno-trapping-math"],
+  ["-O3", "-fno-math-errno", "-fno-trapping-math"],
 ];
 
 const P = "pointer" as const;
