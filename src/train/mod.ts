@@ -8,7 +8,7 @@ export type { ProbeScores } from "./evaluate.ts";
 export { hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 export type { CheckpointMeta } from "./checkpoint.ts";
 export { probeTable, resultsJson, runChartSvg, writeChart, writeResults } from "./report.ts";
-export type { ResultsJson } from "./report.ts";
+export type { CpuRunInfo, ResultsJson } from "./report.ts";
 export { augmentedView, plainBatch, toTensors } from "./views.ts";
 export { applyGradients, lossAndGradients, makeOptimizer } from "./step.ts";
 export type { StepPhase } from "./step.ts";

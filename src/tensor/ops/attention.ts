@@ -94,7 +94,7 @@ export function attention(
   checkShapes(q, k, v, heads, opts);
   const [batch, tq, e] = q.shape, tk = k.shape[1];
   const drop = opts.dropout && opts.dropout.p > 0 ? opts.dropout : null;
-  const mask = drop ? dropoutMask([batch, heads, tq, tk], drop.p, drop.rng, q.backend) : null;
+  const mask = drop ? dropoutMask([batch, heads, tq, tk], drop.p, drop.rng, q) : null;
   const b = q.backend;
   if (b.attention && b.attentionGrad && !opts.keyBias?.requiresGrad && !opts.attnBias?.requiresGrad) {
     const args = argsOf(q, k, heads);
@@ -131,7 +131,7 @@ export function attentionWithWeights(
   checkShapes(q, k, v, heads, opts);
   const [batch, tq] = q.shape, tk = k.shape[1];
   const drop = opts.dropout && opts.dropout.p > 0 ? opts.dropout : null;
-  const mask = drop ? dropoutMask([batch, heads, tq, tk], drop.p, drop.rng, q.backend) : null;
+  const mask = drop ? dropoutMask([batch, heads, tq, tk], drop.p, drop.rng, q) : null;
   return composed(q, k, v, heads, opts, mask);
 }
 

@@ -14,7 +14,6 @@ import type { Philox } from "../../random/philox.ts";
 import { fillBernoulliMask } from "../../random/hash_mask.ts";
 import { globalGenerator } from "../random.ts";
 import { backend } from "../../backend/registry.ts";
-import type { Backend } from "../../backend/backend.ts";
 
 /** Applies a last-axis kernel to any axis by permuting that axis last and back. */
 function alongAxis(x: Tensor, axis: number, fn: (t: Tensor) => Tensor): Tensor {
@@ -159,16 +158,17 @@ function checkDropoutP(p: number): void {
 /**
  * The inverted-dropout mask of a shape: 1/(1-p) where an element is kept (probability 1 - p), else 0. The
  * coins come from a seeded counter hash (src/random/hash_mask.ts, or the backend's `dropout` kernel, which
- * draws the same coins) keyed by one 32-bit draw of `rng`.
+ * draws the same coins) keyed by one 32-bit draw of `rng`. The mask lives on the backend of `like` (default:
+ * the active one).
  */
 export function dropoutMask(
   shape: number[],
   p: number,
   rng: Philox = globalGenerator(),
-  b: Backend = backend(),
+  like?: Tensor,
 ): Tensor {
   checkDropoutP(p);
-  const seed = dropoutSeed(rng);
+  const seed = dropoutSeed(rng), b = like ? like.backend : backend();
   if (b.dropout) {
     const m = emptyOn(b, shape);
     b.fill(m.storage, 1);
@@ -195,7 +195,7 @@ registerGradient("dropout", (gy, node) => {
 export function dropout(x: Tensor, p: number, training: boolean, rng: Philox = globalGenerator()): Tensor {
   if (!training || p === 0) return x;
   const b = x.backend;
-  if (!b.dropout) return mul(x, dropoutMask([...x.shape], p, rng));
+  if (!b.dropout) return mul(x, dropoutMask([...x.shape], p, rng, x));
   checkDropoutP(p);
   const attrs = { keepProb: 1 - p, scale: 1 / (1 - p), seed: dropoutSeed(rng) };
   const y = emptyOn(b, x.shape, record("dropout", [x], [], attrs));
