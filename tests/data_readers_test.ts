@@ -273,6 +273,13 @@ Deno.test("wav: stereo 8-bit file with a LIST chunk before data", () => {
   assert.deepEqual(Array.from(w.channels[0]), [0, -1]);
   assert.deepEqual(Array.from(w.channels[1]), [127 / 128, -64 / 128]);
   assert.throws(() => parseWav(Uint8Array.from(riff.slice(0, 36)), "x.wav"), /wav x\.wav: no data chunk/);
+  // a fmt chunk cut inside its fields: a named error, not a DataView RangeError
+  for (const cut of [21, 30, 35]) {
+    assert.throws(
+      () => parseWav(Uint8Array.from(riff.slice(0, cut)), "cut.wav"),
+      /wav cut\.wav: fmt chunk is cut short: it states 16 bytes, the file holds \d+ after its header/,
+    );
+  }
 });
 
 // ---------------- FFT and spectrogram ----------------

@@ -35,6 +35,14 @@ export function parseWav(bytes: Uint8Array, source = "<bytes>"): WavAudio {
     const body = pos + 8;
     if (id === "fmt ") {
       if (size < 16) fail(`fmt chunk is ${size} bytes, expected at least 16`);
+      const needed = size >= 26 ? 26 : 16;
+      if (body + needed > bytes.length) {
+        fail(
+          `fmt chunk is cut short: it states ${size} bytes, the file holds ${
+            bytes.length - body
+          } after its header`,
+        );
+      }
       format = dv.getUint16(body, true);
       numChannels = dv.getUint16(body + 2, true);
       sampleRate = dv.getUint32(body + 4, true);
