@@ -66,7 +66,12 @@ async function readArray<T extends Float32Array | Int32Array>(
   count: number,
   ctor: { new (b: ArrayBuffer): T; new (n: number): T },
 ): Promise<T> {
-  const bytes = await Deno.readFile(path);
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (err) {
+    throw new Error(`dataset cache: cannot read ${path} (${(err as Error).message})`, { cause: err });
+  }
   if (bytes.byteLength !== 4 * count) {
     throw new Error(`dataset cache: ${path} has ${bytes.byteLength} bytes, expected ${4 * count}`);
   }
@@ -136,42 +141,98 @@ export async function writeDatasetDir(
   await Deno.writeTextFile(`${dir}/manifest.json`, JSON.stringify(manifest, null, 1));
 }
 
-/** Read a dataset written by writeDatasetDir. */
+const KINDS: readonly string[] = ["vector", "sequence", "image"];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** A plain file name inside the cache directory (no separators, not "." or ".."). */
+function isFileName(v: unknown): v is string {
+  return typeof v === "string" && /^[A-Za-z0-9_.-]+$/.test(v) && v !== "." && v !== "..";
+}
+
+/** Read a dataset written by writeDatasetDir. Errors name the directory and what is wrong. */
 export async function readDatasetDir(dir: string): Promise<MultimodalDataset> {
-  const manifest = JSON.parse(await Deno.readTextFile(`${dir}/manifest.json`)) as Manifest;
+  const manifestPath = `${dir}/manifest.json`;
+  const bad = (msg: string): never => {
+    throw new Error(`dataset cache: ${manifestPath}: ${msg}`);
+  };
+  let text: string;
+  try {
+    text = await Deno.readTextFile(manifestPath);
+  } catch (err) {
+    throw new Error(`dataset cache: cannot read ${manifestPath} (${(err as Error).message})`, { cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    return bad(`not valid JSON (${(err as Error).message})`);
+  }
+  if (!isObject(parsed)) return bad("not a JSON object");
+  const manifest = parsed as unknown as Manifest;
   if (manifest.format !== FORMAT) {
     throw new Error(`dataset cache: ${dir}/manifest.json has format ${manifest.format}, expected ${FORMAT}`);
   }
-  const readSplit = async (sm: SplitManifest): Promise<MultimodalSplit> => {
+  if (typeof manifest.name !== "string") bad("name must be a string");
+  if (!Array.isArray(manifest.tasks) || !manifest.tasks.every((t) => typeof t === "string")) {
+    bad("tasks must be an array of strings");
+  }
+  if (!isObject(manifest.numClasses)) bad("numClasses must be an object");
+  const readSplit = async (sn: string, sm: unknown): Promise<MultimodalSplit> => {
+    if (
+      !isObject(sm) || !Array.isArray(sm.modalities) || sm.modalities.length === 0 || !isObject(sm.labels)
+    ) {
+      return bad(`split ${sn} needs a non-empty modalities array and a labels object`);
+    }
     const modalities: ModalityArray[] = [];
-    for (const m of sm.modalities) {
-      const count = m.shape.reduce((a, b) => a * b, 1);
+    let n = -1;
+    for (const [i, m] of (sm.modalities as unknown[]).entries()) {
+      if (
+        !isObject(m) || typeof m.kind !== "string" || !KINDS.includes(m.kind) || !isFileName(m.file) ||
+        !Array.isArray(m.shape) || m.shape.length === 0 ||
+        !m.shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+      ) {
+        return bad(
+          `split ${sn} modality ${i} needs a kind, a file name and a shape of non-negative integers, got ${
+            JSON.stringify(m)
+          }`,
+        );
+      }
+      const shape = m.shape as number[];
+      if (n >= 0 && shape[0] !== n) {
+        bad(`split ${sn} modality ${i} has ${shape[0]} samples, modality 0 has ${n}`);
+      }
+      n = shape[0];
+      // the count is only compared with the file's byte length before anything is allocated
+      const count = shape.reduce((a, b) => a * b, 1);
       modalities.push({
-        kind: m.kind,
-        shape: m.shape,
+        kind: m.kind as ModalityKind,
+        shape,
         data: await readArray(`${dir}/${m.file}`, count, Float32Array),
       });
     }
-    const n = sm.modalities[0].shape[0];
     const labels: Record<string, Int32Array> = {};
     for (const [t, file] of Object.entries(sm.labels)) {
+      if (!isFileName(file)) bad(`split ${sn} labels ${t}: bad file name ${JSON.stringify(file)}`);
       labels[t] = await readArray(`${dir}/${file}`, n, Int32Array);
     }
     return { modalities, labels };
   };
   const s = manifest.splits;
-  if (!s.ssl || !s.probeTrain || !s.probeTest) {
+  if (!isObject(s) || !s.ssl || !s.probeTrain || !s.probeTest) {
     throw new Error(`dataset cache: ${dir}/manifest.json lacks a split`);
   }
   const ds: MultimodalDataset = {
     name: manifest.name,
     tasks: manifest.tasks,
     numClasses: manifest.numClasses,
-    ssl: await readSplit(s.ssl),
-    probeTrain: await readSplit(s.probeTrain),
-    probeTest: await readSplit(s.probeTest),
+    ssl: await readSplit("ssl", s.ssl),
+    probeTrain: await readSplit("probeTrain", s.probeTrain),
+    probeTest: await readSplit("probeTest", s.probeTest),
   };
-  if (s.probeVal) ds.probeVal = await readSplit(s.probeVal);
+  if (s.probeVal) ds.probeVal = await readSplit("probeVal", s.probeVal);
   return ds;
 }
 

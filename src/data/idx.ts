@@ -46,8 +46,8 @@ export function parseIdx(bytes: Uint8Array, source = "<bytes>"): IdxArray {
   const shape: number[] = [];
   for (let d = 0; d < ndim; d++) shape.push(dv.getUint32(4 + 4 * d, false));
   const n = shape.reduce((a, b) => a * b, 1);
-  const need = n * type.size;
-  if (bytes.length - dataStart < need) {
+  const need = n * type.size; // NaN when a zero dimension meets a product of Infinity: rejected below
+  if (!(bytes.length - dataStart >= need)) {
     fail(
       `data truncated: shape [${shape}] of ${type.name} needs ${need} bytes, file has ${
         bytes.length - dataStart

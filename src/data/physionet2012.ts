@@ -121,6 +121,12 @@ export function parsePhysioNetRecord(text: string, source: string): PhysioNetRec
     if (!Number.isFinite(v) || !Number.isFinite(m)) {
       throw new Error(`physionet2012 ${source}:${li + 1}: bad time or value in "${line}"`);
     }
+    if (m < 0 || m > 0xffff) {
+      // the minute array is Uint16: a later time would silently wrap around
+      throw new Error(
+        `physionet2012 ${source}:${li + 1}: time ${m} minutes is outside 0..65535 in "${line}"`,
+      );
+    }
     const k = SERIES_INDEX.get(name);
     if (k !== undefined) {
       if (v < 0) continue;

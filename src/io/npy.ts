@@ -241,14 +241,15 @@ export function parseNpy(bytes: Uint8Array, source = "<bytes>"): NpyArray {
     fail(`shape must be a tuple of non-negative integers, got ${JSON.stringify(shape)}`);
   }
   const order = descr[0];
-  const dtype = DTYPES[descr.slice(1)];
-  if (!"<>|=".includes(order) || dtype === undefined) {
-    fail(`unsupported dtype descr '${descr}' (supported: f2 f4 f8 i1 u1 b1 i2 u2 i4 u4 i8 u8)`);
+  const code = descr.slice(1);
+  const dtype = Object.hasOwn(DTYPES, code) ? DTYPES[code] : undefined; // not Object.prototype keys
+  if (order === undefined || !"<>|=".includes(order) || dtype === undefined) {
+    return fail(`unsupported dtype descr '${descr}' (supported: f2 f4 f8 i1 u1 b1 i2 u2 i4 u4 i8 u8)`);
   }
   const itemSize = ITEM_SIZE[dtype];
   const n = elementCount(shape as number[]);
-  const need = n * itemSize;
-  if (bytes.length - dataStart < need) {
+  const need = n * itemSize; // NaN for a dimension product of Infinity * 0: rejected below
+  if (!(bytes.length - dataStart >= need)) {
     fail(
       `data truncated: shape (${(shape as number[]).join(", ")}) of ${descr} needs ${need} bytes, file has ${
         bytes.length - dataStart
