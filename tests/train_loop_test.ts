@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { makeSyntheticDataset } from "../src/data/synthetic.ts";
 import { resolveConfig, type TrainConfig } from "../src/train/train_config.ts";
 import { trainAndEvaluate } from "../src/train/loop.ts";
-import { hasCheckpoint } from "../src/train/checkpoint.ts";
+import { hasCheckpoint, resumeProblem } from "../src/train/checkpoint.ts";
 import { resultsJson, writeResults } from "../src/train/report.ts";
 import { loadSafetensors } from "../src/io/safetensors.ts";
 
@@ -55,6 +55,22 @@ Deno.test("training writes checkpoints, metrics and results; resume equals an un
       assert.ok(s.balancedAccuracy >= 0 && s.balancedAccuracy <= 1 && s.accuracy >= 0 && s.accuracy <= 1);
     }
     assert.deepEqual(resultsJson(straight).probe, r.probe);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("--resume with no checkpoint is refused with a message naming the folder", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    assert.match(
+      resumeProblem([`${dir}/none`])!,
+      /--resume: no checkpoint \(model\.json\) in .*\/none; run without/,
+    );
+    assert.match(resumeProblem([`${dir}/x`, `${dir}/y`])!, /in any of .*\/x, .*\/y/);
+    trainAndEvaluate(tinyConfig(`${dir}/y`, "infmasking", 1), ds, quiet);
+    assert.equal(resumeProblem([`${dir}/y`]), null);
+    assert.equal(resumeProblem([`${dir}/x`, `${dir}/y`]), null); // --compare: the others start fresh
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

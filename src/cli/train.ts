@@ -10,6 +10,7 @@ import { type RunResult, type StopFlag, trainAndEvaluate } from "../train/loop.t
 import { cpuNotice, cpuRunInfo, probeTable, resultsJson, writeChart, writeResults } from "../train/report.ts";
 import { setBackend } from "../tensor/mod.ts";
 import { ensureDir, writeJsonAtomic } from "../io/atomic.ts";
+import { resumeProblem } from "../train/checkpoint.ts";
 import { formatDuration } from "../io/progress.ts";
 
 const USAGE = `usage: deno task train [-- options]
@@ -113,10 +114,19 @@ async function main(): Promise<void> {
   };
   Deno.addSignalListener("SIGINT", onSigint);
 
+  const methods: MethodName[] = v.compare ? [...METHOD_NAMES] : [cfg.method];
+  const runDir = (method: MethodName) => v.compare ? `${cfg.out}/${method}` : cfg.out;
+  if (v.resume) {
+    const problem = resumeProblem(methods.map(runDir));
+    if (problem) {
+      console.error(`error: ${problem}`);
+      Deno.exit(2);
+    }
+  }
+
   const t0 = performance.now();
   console.error(`loading dataset ${dataset} ...`);
   const ds = await loadDataset(dataset, { seed: cfg.seed, dataDir: cfg.dataDir, data: cfg.data });
-  const methods: MethodName[] = v.compare ? [...METHOD_NAMES] : [cfg.method];
   ensureDir(cfg.out);
   // The loop selects the same backend again (a cached instance); selecting it here names the CPU's BLAS once.
   setBackend(cfg.backend);
@@ -124,7 +134,7 @@ async function main(): Promise<void> {
   if (cpu) console.error(cpuNotice(cpu));
   const results: RunResult[] = [];
   for (const method of methods) {
-    const runCfg: TrainConfig = { ...cfg, method, out: v.compare ? `${cfg.out}/${method}` : cfg.out };
+    const runCfg: TrainConfig = { ...cfg, method, out: runDir(method) };
     const r = trainAndEvaluate(runCfg, ds, { resume: v.resume ?? false, stop });
     if (r.interrupted) {
       console.error(`interrupted during ${method}; checkpoint in ${runCfg.out} (continue with --resume)`);

@@ -47,6 +47,18 @@ export function saveCheckpoint(
 }
 
 /** Whether `dir` holds a checkpoint. */
+/**
+ * Why `--resume` cannot continue in these run folders (each needs its checkpoint), or null when it can.
+ * With several folders (`--compare`, one per method) it is enough that one holds a checkpoint: the others
+ * start from scratch.
+ */
+export function resumeProblem(dirs: string[]): string | null {
+  if (dirs.some(hasCheckpoint)) return null;
+  const where = dirs.length === 1 ? dirs[0] : `any of ${dirs.join(", ")}`;
+  return `--resume: no checkpoint (model.json) in ${where}; run without --resume to start from scratch`;
+}
+
+/** Whether `dir` holds a checkpoint (its model.json). */
 export function hasCheckpoint(dir: string): boolean {
   try {
     Deno.statSync(`${dir}/model.json`);
