@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { makeSyntheticDataset } from "../src/data/synthetic.ts";
 import { resolveConfig, type TrainConfig } from "../src/train/train_config.ts";
-import { trainAndEvaluate } from "../src/train/loop.ts";
+import { makeModel, trainAndEvaluate } from "../src/train/loop.ts";
+import { checkFiniteStep } from "../src/train/step.ts";
+import { tensor } from "../src/tensor/mod.ts";
 import { hasCheckpoint, resumeProblem } from "../src/train/checkpoint.ts";
 import { resultsJson, writeResults } from "../src/train/report.ts";
 import { loadSafetensors } from "../src/io/safetensors.ts";
@@ -74,6 +76,24 @@ Deno.test("--resume with no checkpoint is refused with a message naming the fold
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("a non-finite loss or gradient stops the step with an error naming the step and the culprit", () => {
+  const model = makeModel(tinyConfig("/tmp/unused", "infmasking", 1), ds);
+  const at = "epoch 3, step 7";
+  checkFiniteStep(model, 1.5, { nce: 1.5 }, at); // finite, no gradients yet: passes
+  assert.throws(
+    () => checkFiniteStep(model, NaN, { nce: 0.7, masked: NaN }, at),
+    /loss became NaN at epoch 3, step 7, from the loss part masked = NaN \(try a lower --lr\)/,
+  );
+  const [name, p] = model.module.namedParameters()[2];
+  p.grad = tensor(new Float32Array(p.size).fill(0.5).map((v, i) => (i === 1 ? Infinity : v)), [...p.shape]);
+  assert.throws(
+    () => checkFiniteStep(model, 2, { nce: 2 }, at),
+    new RegExp(`the gradient of ${name.replace(/\./g, "\\.")} is not finite at epoch 3, step 7`),
+  );
+  p.grad.dispose();
+  p.grad = null;
 });
 
 Deno.test("a checkpoint whose files disagree on the epoch is refused with a clear error", () => {

@@ -5,7 +5,7 @@ export { AdamW } from "./adamw.ts";
 export type { AdamWOptions } from "./adamw.ts";
 export { SGD } from "./sgd.ts";
 export type { SGDOptions } from "./sgd.ts";
-export { clipGradNorm } from "./clip.ts";
+export { clipGradNorm, gradNorm } from "./clip.ts";
 export { constantSchedule, warmupCosineSchedule } from "./schedule.ts";
 export type { LrSchedule, WarmupCosineOptions } from "./schedule.ts";
 export { isNoDecay, NO_DECAY_NAME_PARTS, paramGroupsNoDecay } from "./groups.ts";

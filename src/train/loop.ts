@@ -16,7 +16,7 @@ import { ensureDir } from "../io/atomic.ts";
 import { Progress } from "../io/progress.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { applyGradients, lossAndGradients, makeOptimizer } from "./step.ts";
+import { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer } from "./step.ts";
 import { probeAllTasks, type ProbeScores } from "./evaluate.ts";
 
 /** Random stream ids (Philox subsequences) per purpose; the epoch is added so each epoch is independent. */
@@ -107,11 +107,7 @@ export function trainAndEvaluate(
     const partSums: Record<string, number> = {};
     for (let s = 0; s < batches.length; s++) {
       const { loss, parts } = lossAndGradients(model, ds.ssl, batches[s], augRng, ctx);
-      if (!Number.isFinite(loss)) {
-        throw new Error(
-          `loss became ${loss} at epoch ${epoch}, step ${s} (try a lower --lr); last checkpoint kept`,
-        );
-      }
+      checkFiniteStep(model, loss, parts, `epoch ${epoch}, step ${s}`);
       applyGradients(model, optimizer);
       lossSum += loss;
       for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;

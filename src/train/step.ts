@@ -7,6 +7,7 @@ import type { Philox } from "../random/philox.ts";
 import type { SslModel, StepContext } from "../models/method.ts";
 import { AdamW } from "../optim/adamw.ts";
 import { paramGroupsNoDecay } from "../optim/groups.ts";
+import { gradNorm } from "../optim/clip.ts";
 import { tidy } from "../tensor/mod.ts";
 import { augmentedView, toTensors } from "./views.ts";
 
@@ -44,6 +45,35 @@ export function lossAndGradients(
     for (const [k, v] of Object.entries(out.parts)) parts[k] = v.item();
     return { loss: out.loss.item(), parts };
   });
+}
+
+/**
+ * Throws when the step's loss or gradients are not finite, naming where (`at`, e.g. "epoch 2, step 17"), the
+ * loss parts that are not finite, or the first parameter whose gradient is not; the optimizer has not run
+ * yet, so the parameters and the last checkpoint are untouched. The gradient check reads one scalar (the
+ * global norm) and scans the parameters only when it is not finite.
+ */
+export function checkFiniteStep(
+  model: SslModel,
+  loss: number,
+  parts: Record<string, number>,
+  at: string,
+): void {
+  const hint = "(try a lower --lr); the last checkpoint is kept";
+  if (!Number.isFinite(loss)) {
+    const bad = Object.entries(parts).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `${k} = ${v}`);
+    const which = bad.length ? `, from the loss part${bad.length > 1 ? "s" : ""} ${bad.join(", ")}` : "";
+    throw new Error(`loss became ${loss} at ${at}${which} ${hint}`);
+  }
+  const params = model.module.parameters();
+  if (Number.isFinite(gradNorm(params))) return;
+  const named = model.module.namedParameters();
+  const found = named.find(([, p]) => p.grad !== null && !p.grad.dataSync().every(Number.isFinite));
+  throw new Error(
+    `the gradient of ${
+      found ? found[0] : "a parameter"
+    } is not finite at ${at} (the loss ${loss} is) ${hint}`,
+  );
 }
 
 /** Applies the gradients: optimizer step, gradients cleared, then the method's post-step hook. */
