@@ -62,6 +62,34 @@ Deno.test("training writes checkpoints, metrics and results; resume equals an un
   }
 });
 
+Deno.test("a checkpoint inside an epoch resumes to exactly the uninterrupted run", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const every = (out: string) => ({ ...tinyConfig(out, "infmasking", 2), checkpointEvery: 2 });
+    const straight = trainAndEvaluate(every(`${dir}/a`), ds, quiet);
+    // 3 steps per epoch: the first checkpoint is taken after step 2 of epoch 1, and the run stops there
+    const stop = {
+      get stopped() {
+        return hasCheckpoint(`${dir}/b`);
+      },
+    };
+    const cut = trainAndEvaluate(every(`${dir}/b`), ds, { ...quiet, stop });
+    assert.equal(cut.interrupted, true);
+    assert.equal(cut.history.length, 0);
+    const meta = JSON.parse(Deno.readTextFileSync(`${dir}/b/model.json`));
+    assert.equal(meta.epoch, 0);
+    assert.equal(meta.mid.step, 2);
+    const resumed = trainAndEvaluate(every(`${dir}/b`), ds, { ...quiet, resume: true });
+    assert.deepEqual(resumed.history.map((h) => h.loss), straight.history.map((h) => h.loss));
+    const wa = loadSafetensors(`${dir}/a/model.safetensors`).tensors;
+    const wb = loadSafetensors(`${dir}/b/model.safetensors`).tensors;
+    for (const k of Object.keys(wa)) assert.deepEqual(wb[k].data, wa[k].data, `weights ${k}`);
+    assert.deepEqual(resumed.probe, straight.probe);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("--resume with no checkpoint is refused with a message naming the folder", () => {
   const dir = Deno.makeTempDirSync();
   try {

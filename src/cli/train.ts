@@ -18,7 +18,7 @@ const USAGE = `usage: deno task train [-- options]
   --dataset synthetic|trifeatures|avmnist|physionet2012|npy:DIR   (default synthetic)
   --epochs N  --batch N  --seed N  --lr X  --backend cpu|cuda|auto
   --out DIR (default runs/<timestamp>)  --config FILE.json  --data-dir DIR  --preset NAME
-  --eval-every N  --resume  --compare  --help`;
+  --eval-every N  --checkpoint-every N  --resume  --compare  --help`;
 
 function fail(msg: string): never {
   console.error(`error: ${msg}\n${USAGE}`);
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
         preset: { type: "string" },
         "eval-every": { type: "string" },
         resume: { type: "boolean" },
+        "checkpoint-every": { type: "string" },
         compare: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     dataDir: v["data-dir"],
     preset: v.preset,
     evalEvery: intFlag("eval-every", v["eval-every"]),
+    checkpointEvery: intFlag("checkpoint-every", v["checkpoint-every"]),
   };
   let cfg: TrainConfig;
   try {

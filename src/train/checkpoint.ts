@@ -11,11 +11,26 @@ import type { Module } from "../nn/module.ts";
 import type { Optimizer, OptimizerStateDict } from "../optim/optimizer.ts";
 import { type Tensor, tensor } from "../tensor/mod.ts";
 
+/**
+ * Where a checkpoint taken inside an epoch stands: the steps done in epoch `epoch` (0-based, the incomplete
+ * one), the offsets of the epoch's random streams, and the running loss sums, so a resume continues the epoch
+ * exactly.
+ */
+export interface MidEpochState {
+  step: number;
+  /** Philox offsets (32-bit outputs consumed) of the augmentation, mask and dropout streams, as decimal strings. */
+  rng: { augment: string; masks: string; dropout: string };
+  lossSum: number;
+  partSums: Record<string, number>;
+}
+
 /** What the JSON sidecar holds. */
 export interface CheckpointMeta {
   format: 1;
   /** Number of completed epochs. */
   epoch: number;
+  /** Present when the checkpoint was taken inside epoch `epoch`. */
+  mid?: MidEpochState;
   config: unknown;
   optimizer: { kind: string; groups: { lr: number; weightDecay: number }[]; steps: number[] };
   history: unknown[];
@@ -34,7 +49,7 @@ export function saveCheckpoint(
   optimizer: Optimizer,
   meta: Omit<CheckpointMeta, "format" | "optimizer">,
 ): void {
-  const tag = { epoch: String(meta.epoch) };
+  const tag = { epoch: positionTag(meta.epoch, meta.mid) };
   const sd: OptimizerStateDict = optimizer.stateDict();
   saveSafetensors(`${dir}/optimizer.safetensors`, toRecord(sd.tensors), tag);
   saveSafetensors(`${dir}/model.safetensors`, toRecord(module.stateDict()), tag);
@@ -46,7 +61,6 @@ export function saveCheckpoint(
   writeJsonAtomic(`${dir}/model.json`, full);
 }
 
-/** Whether `dir` holds a checkpoint. */
 /**
  * Why `--resume` cannot continue in these run folders (each needs its checkpoint), or null when it can.
  * With several folders (`--compare`, one per method) it is enough that one holds a checkpoint: the others
@@ -68,11 +82,16 @@ export function hasCheckpoint(dir: string): boolean {
   }
 }
 
-function tensorsOf(path: string, epoch: number): Map<string, Tensor> {
+/** The position every file of a checkpoint records: completed epochs, and "+steps" inside an epoch. */
+function positionTag(epoch: number, mid?: MidEpochState): string {
+  return mid ? `${epoch}+${mid.step}` : String(epoch);
+}
+
+function tensorsOf(path: string, tag: string): Map<string, Tensor> {
   const file = loadSafetensors(path);
-  if (file.metadata.epoch !== String(epoch)) {
+  if (file.metadata.epoch !== tag) {
     throw new Error(
-      `checkpoint ${path} is from epoch ${file.metadata.epoch}, model.json from epoch ${epoch} ` +
+      `checkpoint ${path} is from epoch ${file.metadata.epoch}, model.json from epoch ${tag} ` +
         `(a save was interrupted); delete the checkpoint or start without --resume`,
     );
   }
@@ -95,8 +114,9 @@ export function loadCheckpoint(dir: string, module: Module, optimizer: Optimizer
     throw new Error(`checkpoint ${dir}/model.json is unreadable: ${(e as Error).message}`);
   }
   if (meta.format !== 1) throw new Error(`checkpoint ${dir}/model.json has unknown format ${meta.format}`);
-  const weights = tensorsOf(`${dir}/model.safetensors`, meta.epoch);
-  const moments = tensorsOf(`${dir}/optimizer.safetensors`, meta.epoch);
+  const tag = positionTag(meta.epoch, meta.mid);
+  const weights = tensorsOf(`${dir}/model.safetensors`, tag);
+  const moments = tensorsOf(`${dir}/optimizer.safetensors`, tag);
   try {
     module.loadStateDict(weights, { strict: true });
     optimizer.loadStateDict({ ...meta.optimizer, tensors: moments });

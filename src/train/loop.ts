@@ -10,12 +10,12 @@ import { Philox } from "../random/philox.ts";
 import { buildModel } from "../models/build.ts";
 import type { ModalitySpec } from "../models/config.ts";
 import type { SslModel } from "../models/method.ts";
-import { numLiveTensors, setBackend, setSeed } from "../tensor/mod.ts";
+import { globalGenerator, numLiveTensors, setBackend, setSeed } from "../tensor/mod.ts";
 import { JsonlWriter } from "../io/jsonl.ts";
 import { ensureDir } from "../io/atomic.ts";
 import { Progress } from "../io/progress.ts";
 import type { TrainConfig } from "./train_config.ts";
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { hasCheckpoint, loadCheckpoint, type MidEpochState, saveCheckpoint } from "./checkpoint.ts";
 import { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer } from "./step.ts";
 import { probeAllTasks, type ProbeScores } from "./evaluate.ts";
 
@@ -76,10 +76,12 @@ export function trainAndEvaluate(
   const optimizer = makeOptimizer(model, cfg.lr, cfg.weightDecay);
   let startEpoch = 0;
   let history: EpochRecord[] = [];
+  let resumeMid: MidEpochState | undefined;
   if (opts.resume && hasCheckpoint(cfg.out)) {
     const meta = loadCheckpoint(cfg.out, model.module, optimizer);
     startEpoch = meta.epoch;
     history = meta.history as EpochRecord[];
+    resumeMid = meta.mid;
   }
   const metrics = JsonlWriter.open(`${cfg.out}/metrics.jsonl`, { append: startEpoch > 0 });
   const n = splitSize(ds.ssl);
@@ -90,13 +92,14 @@ export function trainAndEvaluate(
   const progress = new Progress({
     total: stepsPerEpoch * cfg.epochs,
     label: `${cfg.method}/${ds.name}`,
-    startStep: startEpoch * stepsPerEpoch,
+    startStep: startEpoch * stepsPerEpoch + (resumeMid?.step ?? 0),
     write: opts.write,
     ...(opts.progress === false ? { write: () => {} } : {}),
   });
   const live0 = numLiveTensors();
   let interrupted = false;
   const t0 = performance.now();
+  let lastSave = t0;
   for (let epoch = startEpoch; epoch < cfg.epochs && !interrupted; epoch++) {
     const tEpoch = performance.now();
     const batches = epochBatches(n, cfg.batch, new Philox(cfg.seed, STREAM.batches + epoch));
@@ -104,13 +107,41 @@ export function trainAndEvaluate(
     const ctx = { epoch, maxEpochs: cfg.epochs, rng: new Philox(cfg.seed, STREAM.masks + epoch) };
     setSeed(cfg.seed, STREAM.dropout + epoch);
     let lossSum = 0;
-    const partSums: Record<string, number> = {};
-    for (let s = 0; s < batches.length; s++) {
+    let partSums: Record<string, number> = {};
+    let first = 0;
+    if (resumeMid && epoch === startEpoch) {
+      // continue the epoch where the checkpoint left it: the same batches and random streams from there on
+      augRng.skip(BigInt(resumeMid.rng.augment));
+      ctx.rng.skip(BigInt(resumeMid.rng.masks));
+      globalGenerator().skip(BigInt(resumeMid.rng.dropout));
+      lossSum = resumeMid.lossSum;
+      partSums = { ...resumeMid.partSums };
+      first = resumeMid.step;
+    }
+    for (let s = first; s < batches.length; s++) {
       const { loss, parts } = lossAndGradients(model, ds.ssl, batches[s], augRng, ctx);
       checkFiniteStep(model, loss, parts, `epoch ${epoch}, step ${s}`);
       applyGradients(model, optimizer);
       lossSum += loss;
       for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
+      const midDue = s + 1 < batches.length && (
+        (cfg.checkpointEvery > 0 && (s + 1) % cfg.checkpointEvery === 0) ||
+        (cfg.checkpointMinutes > 0 && performance.now() - lastSave >= cfg.checkpointMinutes * 60_000)
+      );
+      if (midDue) {
+        const mid: MidEpochState = {
+          step: s + 1,
+          rng: {
+            augment: String(augRng.offset),
+            masks: String(ctx.rng.offset),
+            dropout: String(globalGenerator().offset),
+          },
+          lossSum,
+          partSums: { ...partSums },
+        };
+        saveCheckpoint(cfg.out, model.module, optimizer, { epoch, mid, config: cfg, history });
+        lastSave = performance.now();
+      }
       const done = epoch * stepsPerEpoch + s + 1;
       const elapsed = (performance.now() - tEpoch) / 1000;
       progress.update({
@@ -142,6 +173,7 @@ export function trainAndEvaluate(
     history.push(record);
     metrics.write({ ...record, liveTensors: numLiveTensors() - live0 });
     saveCheckpoint(cfg.out, model.module, optimizer, { epoch: epoch + 1, config: cfg, history });
+    lastSave = performance.now();
   }
   progress.done();
   const trainSeconds = (performance.now() - t0) / 1000;

@@ -16,6 +16,13 @@ export interface TrainConfig {
   weightDecay: number;
   /** Probe every N epochs during training (0: only at the end). */
   evalEvery: number;
+  /**
+   * Also checkpoint every N training steps inside an epoch (0: only at the end of each epoch and, by time,
+   * every `checkpointMinutes`).
+   */
+  checkpointEvery: number;
+  /** Checkpoint inside an epoch when this many minutes have passed since the last checkpoint (0: never). */
+  checkpointMinutes: number;
   /** Apply a named paper preset's model and optimiser settings (see PRESETS). */
   preset?: string;
   model: ModelConfig;
@@ -100,6 +107,8 @@ export function baseConfig(): TrainConfig {
     lr: 1e-3,
     weightDecay: 1e-2,
     evalEvery: 0,
+    checkpointEvery: 0,
+    checkpointMinutes: 10,
     model: modelConfig(),
     data: {},
     probe: { classWeight: null, fineSearch: true },
@@ -156,6 +165,12 @@ export function validateConfig(c: TrainConfig): void {
     }
   };
   positiveInt("epochs", c.epochs);
+  if (!Number.isInteger(c.checkpointEvery) || c.checkpointEvery < 0) {
+    throw new Error(`config: checkpointEvery must be a non-negative integer, got ${c.checkpointEvery}`);
+  }
+  if (!(c.checkpointMinutes >= 0)) {
+    throw new Error(`config: checkpointMinutes must be >= 0, got ${c.checkpointMinutes}`);
+  }
   positiveInt("batch", c.batch);
   if (c.batch < 2) throw new Error(`config: batch must be at least 2 for contrastive losses, got ${c.batch}`);
   if (!Number.isInteger(c.seed) || c.seed < 0) {
