@@ -4,6 +4,7 @@ import { resolveConfig, type TrainConfig } from "../src/train/train_config.ts";
 import { makeModel, trainAndEvaluate } from "../src/train/loop.ts";
 import { checkFiniteStep } from "../src/train/step.ts";
 import { tensor } from "../src/tensor/mod.ts";
+import { readTensorBoardScalars } from "../src/io/tensorboard.ts";
 import { hasCheckpoint, resumeProblem } from "../src/train/checkpoint.ts";
 import { resultsJson, writeResults } from "../src/train/report.ts";
 import { loadSafetensors } from "../src/io/safetensors.ts";
@@ -85,6 +86,29 @@ Deno.test("a checkpoint inside an epoch resumes to exactly the uninterrupted run
     const wb = loadSafetensors(`${dir}/b/model.safetensors`).tensors;
     for (const k of Object.keys(wa)) assert.deepEqual(wb[k].data, wa[k].data, `weights ${k}`);
     assert.deepEqual(resumed.probe, straight.probe);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("--tensorboard writes the losses, parts, lr, samples/s and the probe scores as event files", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const r = trainAndEvaluate(tinyConfig(`${dir}/tb`, "infmasking", 2), ds, { ...quiet, tensorboard: true });
+    const files = [...Deno.readDirSync(`${dir}/tb/tensorboard`)].map((e) => e.name);
+    assert.equal(files.length, 1);
+    assert.match(files[0], /^events\.out\.tfevents\.\d+\..+\.mmssl$/);
+    const scalars = readTensorBoardScalars(`${dir}/tb/tensorboard/${files[0]}`);
+    const byTag = (t: string) => scalars.filter((x) => x.tag === t);
+    assert.equal(byTag("loss/total").length, 6); // 3 steps per epoch, 2 epochs
+    assert.deepEqual(byTag("loss/total").map((x) => x.step), [1, 2, 3, 4, 5, 6]);
+    assert.equal(byTag("epoch/loss").length, 2);
+    assert.ok(Math.abs(byTag("epoch/loss")[1].value - r.history[1].loss) < 1e-6);
+    assert.ok(byTag("lr").every((x) => x.value > 0) && byTag("samples_per_sec").length === 6);
+    for (const part of Object.keys(r.history[0].parts)) assert.equal(byTag(`loss/${part}`).length, 6, part);
+    for (const [task, s] of Object.entries(r.probe)) {
+      assert.ok(Math.abs(byTag(`probe/${task}`)[0].value - s.balancedAccuracy) < 1e-6, task);
+    }
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

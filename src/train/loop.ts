@@ -14,6 +14,7 @@ import { globalGenerator, numLiveTensors, setBackend, setSeed } from "../tensor/
 import { JsonlWriter } from "../io/jsonl.ts";
 import { ensureDir } from "../io/atomic.ts";
 import { Progress } from "../io/progress.ts";
+import { TensorBoardWriter } from "../io/tensorboard.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { hasCheckpoint, loadCheckpoint, type MidEpochState, saveCheckpoint } from "./checkpoint.ts";
 import { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer } from "./step.ts";
@@ -68,7 +69,14 @@ export function makeModel(cfg: TrainConfig, ds: MultimodalDataset): SslModel {
 export function trainAndEvaluate(
   cfg: TrainConfig,
   ds: MultimodalDataset,
-  opts: { resume?: boolean; stop?: StopFlag; progress?: boolean; write?: (s: string) => void } = {},
+  opts: {
+    resume?: boolean;
+    stop?: StopFlag;
+    progress?: boolean;
+    write?: (s: string) => void;
+    /** Also write TensorBoard event files under OUT/tensorboard/ (losses, parts, lr, samples/s, probes). */
+    tensorboard?: boolean;
+  } = {},
 ): RunResult {
   setBackend(cfg.backend);
   ensureDir(cfg.out);
@@ -96,6 +104,12 @@ export function trainAndEvaluate(
     write: opts.write,
     ...(opts.progress === false ? { write: () => {} } : {}),
   });
+  const tb = opts.tensorboard ? TensorBoardWriter.open(`${cfg.out}/tensorboard`) : null;
+  const logProbe = (prefix: string, p: ProbeScores, step: number) => {
+    for (const [task, score] of Object.entries(p)) {
+      tb?.scalar(`${prefix}/${task}`, score.balancedAccuracy, step);
+    }
+  };
   const live0 = numLiveTensors();
   let interrupted = false;
   const t0 = performance.now();
@@ -144,6 +158,12 @@ export function trainAndEvaluate(
       }
       const done = epoch * stepsPerEpoch + s + 1;
       const elapsed = (performance.now() - tEpoch) / 1000;
+      if (tb) {
+        tb.scalar("loss/total", loss, done);
+        for (const [k, v] of Object.entries(parts)) tb.scalar(`loss/${k}`, v, done);
+        tb.scalar("lr", optimizer.groups[0].lr, done);
+        tb.scalar("samples_per_sec", ((s + 1 - first) * cfg.batch) / elapsed, done);
+      }
       progress.update({
         step: done,
         epoch: epoch + 1,
@@ -169,8 +189,10 @@ export function trainAndEvaluate(
     if (cfg.evalEvery > 0 && (epoch + 1) % cfg.evalEvery === 0 && epoch + 1 < cfg.epochs) {
       record.probe = probeAllTasks(model, ds, { seed: cfg.seed, ...cfg.probe });
       progress.log(`epoch ${epoch + 1} probe: ${summarizeProbe(record.probe)}`);
+      logProbe("probe", record.probe, (epoch + 1) * stepsPerEpoch);
     }
     history.push(record);
+    tb?.scalar("epoch/loss", record.loss, (epoch + 1) * stepsPerEpoch);
     metrics.write({ ...record, liveTensors: numLiveTensors() - live0 });
     saveCheckpoint(cfg.out, model.module, optimizer, { epoch: epoch + 1, config: cfg, history });
     lastSave = performance.now();
@@ -181,7 +203,12 @@ export function trainAndEvaluate(
   const probeWeighted = interrupted
     ? {}
     : probeAllTasks(model, ds, { seed: cfg.seed, ...cfg.probe, classWeight: "balanced" });
-  if (!interrupted) metrics.write({ kind: "probe", epoch: cfg.epochs, probe, probeWeighted });
+  if (!interrupted) {
+    metrics.write({ kind: "probe", epoch: cfg.epochs, probe, probeWeighted });
+    logProbe("probe", probe, cfg.epochs * stepsPerEpoch);
+    logProbe("probe_class_weighted", probeWeighted, cfg.epochs * stepsPerEpoch);
+  }
+  tb?.close();
   metrics.close();
   optimizer.dispose();
   model.module.dispose();
