@@ -18,7 +18,7 @@ const USAGE = `usage: deno task train [-- options]
   --dataset synthetic|trifeatures|avmnist|physionet2012|npy:DIR   (default synthetic)
   --epochs N  --batch N  --seed N  --lr X  --backend cpu|cuda|auto
   --out DIR (default runs/<timestamp>)  --config FILE.json  --data-dir DIR  --preset NAME
-  --eval-every N  --checkpoint-every N  --resume  --tensorboard  --compare  --help`;
+  --eval-every N  --checkpoint-every N  --resume  --tensorboard  --detect-anomaly  --compare  --help`;
 
 function fail(msg: string): never {
   console.error(`error: ${msg}\n${USAGE}`);
@@ -58,6 +58,7 @@ async function main(): Promise<void> {
         resume: { type: "boolean" },
         "checkpoint-every": { type: "string" },
         tensorboard: { type: "boolean" },
+        "detect-anomaly": { type: "boolean" },
         compare: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -138,7 +139,12 @@ async function main(): Promise<void> {
   const results: RunResult[] = [];
   for (const method of methods) {
     const runCfg: TrainConfig = { ...cfg, method, out: runDir(method) };
-    const r = trainAndEvaluate(runCfg, ds, { resume: v.resume ?? false, stop, tensorboard: v.tensorboard });
+    const r = trainAndEvaluate(runCfg, ds, {
+      resume: v.resume ?? false,
+      stop,
+      tensorboard: v.tensorboard,
+      detectAnomaly: v["detect-anomaly"],
+    });
     if (r.interrupted) {
       console.error(`interrupted during ${method}; checkpoint in ${runCfg.out} (continue with --resume)`);
       Deno.exit(130);

@@ -10,7 +10,8 @@ import { Philox } from "../random/philox.ts";
 import { buildModel } from "../models/build.ts";
 import type { ModalitySpec } from "../models/config.ts";
 import type { SslModel } from "../models/method.ts";
-import { globalGenerator, numLiveTensors, setBackend, setSeed } from "../tensor/mod.ts";
+import { backend, globalGenerator, numLiveTensors, setBackend, setSeed } from "../tensor/mod.ts";
+import { AnomalyError, withAnomalyDetection } from "./anomaly.ts";
 import { JsonlWriter } from "../io/jsonl.ts";
 import { ensureDir } from "../io/atomic.ts";
 import { Progress } from "../io/progress.ts";
@@ -76,6 +77,8 @@ export function trainAndEvaluate(
     write?: (s: string) => void;
     /** Also write TensorBoard event files under OUT/tensorboard/ (losses, parts, lr, samples/s, probes). */
     tensorboard?: boolean;
+    /** Check every primitive for the first non-finite value it produces (slow; src/train/anomaly.ts). */
+    detectAnomaly?: boolean;
   } = {},
 ): RunResult {
   setBackend(cfg.backend);
@@ -133,7 +136,17 @@ export function trainAndEvaluate(
       first = resumeMid.step;
     }
     for (let s = first; s < batches.length; s++) {
-      const { loss, parts } = lossAndGradients(model, ds.ssl, batches[s], augRng, ctx);
+      const step = () => lossAndGradients(model, ds.ssl, batches[s], augRng, ctx);
+      let result: ReturnType<typeof step>;
+      try {
+        result = opts.detectAnomaly ? withAnomalyDetection(backend(), step) : step();
+      } catch (e) {
+        if (!(e instanceof AnomalyError)) throw e;
+        throw new Error(`${e.message} at epoch ${epoch}, step ${s}; the last checkpoint is kept`, {
+          cause: e,
+        });
+      }
+      const { loss, parts } = result;
       checkFiniteStep(model, loss, parts, `epoch ${epoch}, step ${s}`);
       applyGradients(model, optimizer);
       lossSum += loss;
