@@ -157,6 +157,12 @@ export class CpuBackend implements Backend {
     else matmulFallback(cpu(a).data, cpu(b).data, cpu(out).data, args);
   }
 
+  /** Bytes of storages in use, their high-water mark, and bytes kept in the free pool for reuse. */
+  memoryStats(): { liveBytes: number; peakLiveBytes: number; pooledBytes: number } {
+    const p = this.pool;
+    return { liveBytes: p.liveBytes, peakLiveBytes: p.peakLiveBytes, pooledBytes: p.pooledBytes };
+  }
+
   /** The bound OpenBLAS library, or null (for subclasses that choose their own GEMM path). */
   protected get blasLibrary(): OpenBlasLibrary | null {
     return this.blas;
