@@ -105,12 +105,19 @@ function readLibgccCpuModel(): CpuFeatures | null {
   }
 }
 
-/** The running CPU's features (see the module comment for the sources), or null when none can be read. */
+let cachedFeatures: CpuFeatures | null | undefined;
+
+/**
+ * The running CPU's features (see the module comment for the sources), or null when none can be read. Read
+ * once per process: the OpenBLAS core choice and the native kernels' cache key both ask.
+ */
 export function readCpuFeatures(): CpuFeatures | null {
-  if (Deno.build.os !== "linux") return null;
+  if (cachedFeatures !== undefined) return cachedFeatures;
+  if (Deno.build.os !== "linux") return cachedFeatures = null;
   try {
-    return { ...parseCpuInfo(Deno.readTextFileSync("/proc/cpuinfo")), source: "/proc/cpuinfo" };
+    cachedFeatures = { ...parseCpuInfo(Deno.readTextFileSync("/proc/cpuinfo")), source: "/proc/cpuinfo" };
   } catch {
-    return readLibgccCpuModel();
+    cachedFeatures = readLibgccCpuModel();
   }
+  return cachedFeatures;
 }

@@ -28,6 +28,14 @@ export function readEnv(name: string): string | undefined {
   }
 }
 
+/** A positive integer from an environment variable ("4", " 2 "), or null when unset or anything else. */
+export function readPositiveIntEnv(name: string): number | null {
+  const v = readEnv(name);
+  if (v === undefined || !/^\s*\d+\s*$/.test(v)) return null;
+  const n = Number(v);
+  return n > 0 ? n : null;
+}
+
 /**
  * Opens the first library that loads. `envVar` (if set in the environment) names a path or soname that is
  * tried before the candidates.

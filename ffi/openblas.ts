@@ -20,7 +20,7 @@
  * documented `OPENBLAS_NUM_THREADS=1` works with either build.
  */
 import { readCpuFeatures } from "./cpu_features.ts";
-import { openFirst, pinLoaded, readEnv } from "./load.ts";
+import { openFirst, pinLoaded, readEnv, readPositiveIntEnv } from "./load.ts";
 
 const symbols = {
   cblas_sgemm: {
@@ -163,12 +163,6 @@ function setEnv(name: string, value: string | null): boolean {
   }
 }
 
-function positiveInt(v: string | undefined): number | null {
-  if (v === undefined || !/^\s*\d+\s*$/.test(v)) return null;
-  const n = Number(v);
-  return n > 0 ? n : null;
-}
-
 function describeChoice(choice: CoreTypeChoice, core: string): string {
   if (choice.setBy === "user") return `core set by the user, OPENBLAS_CORETYPE=${choice.core}`;
   if (choice.setBy === "mmssl") {
@@ -191,7 +185,7 @@ function inspect(lib: OpenBlasLibrary, path: string, choice: CoreTypeChoice): Bl
     ? "openmp"
     : "unknown";
   if (threading === "openmp" && readEnv("OMP_NUM_THREADS") === undefined && s.openblas_set_num_threads) {
-    const n = positiveInt(readEnv("OPENBLAS_NUM_THREADS")) ?? positiveInt(readEnv("GOTO_NUM_THREADS"));
+    const n = readPositiveIntEnv("OPENBLAS_NUM_THREADS") ?? readPositiveIntEnv("GOTO_NUM_THREADS");
     if (n !== null) s.openblas_set_num_threads(n);
   }
   const core = s.openblas_get_corename ? cString(s.openblas_get_corename()) : "";

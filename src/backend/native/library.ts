@@ -7,7 +7,7 @@
  * such case returns a reason instead of throwing, and the caller falls back to the TypeScript kernels.
  */
 import { buildSharedLibrary, type Compiler } from "../../../ffi/cc.ts";
-import { pinLoaded, readEnv } from "../../../ffi/load.ts";
+import { pinLoaded, readEnv, readPositiveIntEnv } from "../../../ffi/load.ts";
 import commonH from "./csrc/common.h" with { type: "text" };
 import mathH from "./csrc/mm_math.h" with { type: "text" };
 import elementwiseC from "./csrc/elementwise.c" with { type: "text" };
@@ -108,9 +108,8 @@ let cached: NativeLoad | undefined;
  */
 function applyThreadCount(lib: NativeLibrary): void {
   if (readEnv("OMP_NUM_THREADS") !== undefined || !lib.symbols.omp_set_num_threads) return;
-  const v = readEnv("OPENBLAS_NUM_THREADS");
-  const n = v !== undefined && /^\s*\d+\s*$/.test(v) ? Number(v) : 0;
-  if (n > 0) lib.symbols.omp_set_num_threads(n);
+  const n = readPositiveIntEnv("OPENBLAS_NUM_THREADS");
+  if (n !== null) lib.symbols.omp_set_num_threads(n);
 }
 
 /**

@@ -73,6 +73,19 @@ function checkShapes(q: Tensor, k: Tensor, v: Tensor, heads: number, o: Attentio
   }
 }
 
+/** Checks the shapes, then draws the [B, H, Tq, Tk] dropout mask when dropout is on (else null). */
+function checkedDropoutMask(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  heads: number,
+  opts: AttentionOptions,
+): Tensor | null {
+  checkShapes(q, k, v, heads, opts);
+  const drop = opts.dropout && opts.dropout.p > 0 ? opts.dropout : null;
+  return drop ? dropoutMask([q.shape[0], heads, q.shape[1], k.shape[1]], drop.p, drop.rng, q) : null;
+}
+
 /** [B, T, H·d] -> [B, H, T, d] (a free reshape when there is one head). */
 function splitHeads(t: Tensor, heads: number): Tensor {
   const [b, len, e] = t.shape;
@@ -91,10 +104,8 @@ export function attention(
   heads: number,
   opts: AttentionOptions = {},
 ): Tensor {
-  checkShapes(q, k, v, heads, opts);
+  const mask = checkedDropoutMask(q, k, v, heads, opts);
   const [batch, tq, e] = q.shape, tk = k.shape[1];
-  const drop = opts.dropout && opts.dropout.p > 0 ? opts.dropout : null;
-  const mask = drop ? dropoutMask([batch, heads, tq, tk], drop.p, drop.rng, q) : null;
   const b = q.backend;
   if (b.attention && b.attentionGrad && !opts.keyBias?.requiresGrad && !opts.attnBias?.requiresGrad) {
     const args = argsOf(q, k, heads);
@@ -128,11 +139,7 @@ export function attentionWithWeights(
   heads: number,
   opts: AttentionOptions = {},
 ): { output: Tensor; weights: Tensor } {
-  checkShapes(q, k, v, heads, opts);
-  const [batch, tq] = q.shape, tk = k.shape[1];
-  const drop = opts.dropout && opts.dropout.p > 0 ? opts.dropout : null;
-  const mask = drop ? dropoutMask([batch, heads, tq, tk], drop.p, drop.rng, q) : null;
-  return composed(q, k, v, heads, opts, mask);
+  return composed(q, k, v, heads, opts, checkedDropoutMask(q, k, v, heads, opts));
 }
 
 /** Attention from matmul, softmax, elementwise and copy ops (any backend). */

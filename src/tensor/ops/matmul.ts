@@ -112,23 +112,26 @@ registerGradient("linearAct", (gy, node, y) => {
   const [x, w, bias] = node.inputs;
   const act = node.attrs.act as "none" | "relu";
   const b = gy.backend;
-  // g = gy * act'(.) and the bias gradient in one pass over the output
-  const g = emptyOn(b, gy.shape);
+  // g = gy * act'(.) and the bias gradient in one pass over the output; without an activation g is gy itself
+  // and the pass only sums the bias gradient
+  const g = act === "none" ? gy : emptyOn(b, gy.shape);
   const gBias = bias?.requiresGrad ? emptyOn(b, bias.shape) : null;
-  b.biasActivationGrad!(
-    y.storage,
-    gy.storage,
-    g.storage,
-    gBias?.storage ?? null,
-    y.shape[0],
-    y.shape[1],
-    act,
-  );
+  if (g !== gy || gBias) {
+    b.biasActivationGrad!(
+      y.storage,
+      gy.storage,
+      g.storage,
+      gBias?.storage ?? null,
+      y.shape[0],
+      y.shape[1],
+      act,
+    );
+  }
   const grads = [
     x.requiresGrad ? matmul(g, w) : null,
     w.requiresGrad ? matmul(g, x, { transA: true }) : null,
   ];
-  g.dispose();
+  if (g !== gy) g.dispose();
   return bias ? [...grads, gBias] : grads;
 });
 
@@ -165,7 +168,9 @@ export function linear(
   const x2 = x.rank === 2 ? x : reshape(x, [rows, inF]);
   const inputs = bias ? [x2, w, bias] : [x2, w];
   const b = x.backend;
-  const fused = b.biasActivation !== undefined && b.biasActivationGrad !== undefined;
+  // the epilogue only where there is something to add or apply: a bare product stays the plain "linear" op
+  const fused = b.biasActivation !== undefined && b.biasActivationGrad !== undefined &&
+    (Boolean(bias) || activation !== "none");
   const node = fused ? record("linearAct", inputs, [], { act: activation }) : record("linear", inputs);
   const y = emptyOn(b, [rows, outF], node);
   if (bias && !fused) b.copyStrided(bias.storage, 0, [0, 1], y.storage, 0, [outF, 1], [rows, outF]);
@@ -181,9 +186,7 @@ export function linear(
     strideC: 0,
     beta: bias && !fused ? 1 : 0,
   });
-  if (fused && (bias || activation !== "none")) {
-    b.biasActivation!(y.storage, bias ? bias.storage : null, rows, outF, activation);
-  }
+  if (fused) b.biasActivation!(y.storage, bias ? bias.storage : null, rows, outF, activation);
   const out = fused || activation === "none" ? y : relu(y);
   return x.rank === 2 ? out : reshape(out, [...x.shape.slice(0, -1), outF]);
 }

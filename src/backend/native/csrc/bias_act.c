@@ -24,23 +24,15 @@ void mm_bias_act(float *y, const float *bias, int rows, int cols, int act) {
 /* g may be gy (in place). gbias (cols) is written whole when not NULL; returns -1 if scratch fails. */
 int mm_bias_act_grad(const float *y, const float *gy, float *g, float *gbias, int rows, int cols, int act) {
   const long work = (long)rows * cols;
-#ifdef _OPENMP
-  const int max_threads = work >= MM_PAR_MIN ? omp_get_max_threads() : 1;
-#else
-  const int max_threads = 1;
-#endif
+  const int max_threads = mm_threads_for(work);
   double *partial = gbias ? calloc((size_t)max_threads * (size_t)cols, sizeof(double)) : NULL;
   if (gbias && !partial) return -1;
   int used = 1;
 #pragma omp parallel num_threads(max_threads) if (max_threads > 1)
   {
-#ifdef _OPENMP
-    const int t = omp_get_thread_num();
+    const int t = mm_thread_id();
 #pragma omp single
-    used = omp_get_num_threads();
-#else
-    const int t = 0;
-#endif
+    used = mm_team_size();
     long lo, hi;
     mm_chunk(rows, &lo, &hi);
     double *restrict acc = partial ? partial + (long)t * cols : NULL;

@@ -24,13 +24,35 @@
 /* The largest rank of a strided kernel (the TypeScript side checks it). */
 #define MM_MAX_RANK 16
 
+/* The calling thread's number in its team and the team's size (0 and 1 without OpenMP). */
+static inline int mm_thread_id(void) {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+static inline int mm_team_size(void) {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
+/* Threads to start for `work` elements: all of them from MM_PAR_MIN on, else 1. */
+static inline int mm_threads_for(long work) {
+#ifdef _OPENMP
+  return work >= MM_PAR_MIN ? omp_get_max_threads() : 1;
+#else
+  (void)work;
+  return 1;
+#endif
+}
+
 /* This thread's share [*lo, *hi) of [0, n), chunk starts rounded to 16 elements (64-byte lines). */
 static inline void mm_chunk(long n, long *lo, long *hi) {
-#ifdef _OPENMP
-  long t = omp_get_thread_num(), nt = omp_get_num_threads();
-#else
-  long t = 0, nt = 1;
-#endif
+  long t = mm_thread_id(), nt = mm_team_size();
   long per = ((n + nt - 1) / nt + 15) & ~15L;
   *lo = t * per < n ? t * per : n;
   *hi = *lo + per < n ? *lo + per : n;
@@ -65,22 +87,28 @@ static inline float mm_expf(float x) {
 }
 
 /*
- * Merges dimensions that two stride sets walk contiguously (d and d+1 where stride[d] = stride[d+1] *
- * shape[d+1] in both) and drops size-1 dimensions, in place; returns the new rank (at least 1). A [64, 50,
- * 40] same-layout operand becomes one run of 128000 elements.
+ * Copies a strided view's shape and two stride sets into shape/sa/sb, then merges dimensions that both
+ * stride sets walk contiguously (d and d+1 where stride[d] = stride[d+1] * shape[d+1] in both) and drops
+ * size-1 dimensions. Returns the new rank (at least 1), or 0 for an empty view; *total gets the element
+ * count. A [64, 50, 40] same-layout operand becomes one run of 128000 elements.
  */
-static inline int mm_coalesce(int nd, int *shape, int *sa, int *sb) {
+static inline int mm_strided_dims(int nd, const int *shape_in, const int *sa_in, const int *sb_in, int *shape,
+                                  int *sa, int *sb, long *total) {
+  long count = 1;
   int out = 0;
+  for (int d = 0; d < nd; d++) count *= shape_in[d];
+  *total = count;
+  if (count == 0) return 0;
   for (int d = 0; d < nd; d++) {
-    if (shape[d] == 1) continue;
-    if (out > 0 && sa[out - 1] == sa[d] * shape[d] && sb[out - 1] == sb[d] * shape[d]) {
-      shape[out - 1] *= shape[d];
-      sa[out - 1] = sa[d];
-      sb[out - 1] = sb[d];
+    if (shape_in[d] == 1) continue;
+    if (out > 0 && sa[out - 1] == sa_in[d] * shape_in[d] && sb[out - 1] == sb_in[d] * shape_in[d]) {
+      shape[out - 1] *= shape_in[d];
+      sa[out - 1] = sa_in[d];
+      sb[out - 1] = sb_in[d];
     } else {
-      shape[out] = shape[d];
-      sa[out] = sa[d];
-      sb[out] = sb[d];
+      shape[out] = shape_in[d];
+      sa[out] = sa_in[d];
+      sb[out] = sb_in[d];
       out++;
     }
   }

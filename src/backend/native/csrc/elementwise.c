@@ -156,15 +156,9 @@ static void binary_row(int op, const float *restrict a, int sa, const float *res
 void mm_binary(int op, const float *a, const int *a_strides, const float *b, const int *b_strides, float *o,
                const int *shape_in, int nd) {
   int shape[MM_MAX_RANK], sa[MM_MAX_RANK], sb[MM_MAX_RANK];
-  long total = 1;
-  for (int d = 0; d < nd; d++) {
-    shape[d] = shape_in[d];
-    sa[d] = a_strides[d];
-    sb[d] = b_strides[d];
-    total *= shape_in[d];
-  }
-  if (total == 0) return;
-  nd = mm_coalesce(nd, shape, sa, sb);
+  long total;
+  nd = mm_strided_dims(nd, shape_in, a_strides, b_strides, shape, sa, sb, &total);
+  if (nd == 0) return;
   const int n = shape[nd - 1], isa = sa[nd - 1], isb = sb[nd - 1];
   const long rows = total / n;
   if (rows == 1) {

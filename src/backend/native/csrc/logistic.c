@@ -32,11 +32,7 @@ static double softmax_gradient(double *z, int K, int yi, double wi) {
 double mm_logistic_loss_grad(const double *x, const int *y, const double *sample_weight, int n, int dim, int K,
                              const double *theta, double *grad) {
   const long width = (long)K * dim + K;
-#ifdef _OPENMP
-  const int max_threads = (long)n * dim * K >= MM_PAR_MIN ? omp_get_max_threads() : 1;
-#else
-  const int max_threads = 1;
-#endif
+  const int max_threads = mm_threads_for((long)n * dim * K);
   double *partial = calloc((size_t)max_threads * (size_t)(width + 1), sizeof(double));
   double *zbuf = malloc(sizeof(double) * (size_t)max_threads * (size_t)K);
   if (!partial || !zbuf) {
@@ -47,13 +43,9 @@ double mm_logistic_loss_grad(const double *x, const int *y, const double *sample
   int used = 1;
 #pragma omp parallel num_threads(max_threads) if (max_threads > 1)
   {
-#ifdef _OPENMP
-    const int t = omp_get_thread_num();
+    const int t = mm_thread_id();
 #pragma omp single
-    used = omp_get_num_threads();
-#else
-    const int t = 0;
-#endif
+    used = mm_team_size();
     long lo, hi;
     mm_chunk(n, &lo, &hi);
     double *g = partial + (long)t * (width + 1), *gb = g + (long)K * dim, *z = zbuf + (long)t * K;

@@ -101,15 +101,9 @@ void mm_reduce(int op, const float *x, float *o, int outer, int r, int inner) {
 void mm_copy_strided(const float *src, int src_offset, const int *src_strides, float *dst, int dst_offset,
                      const int *dst_strides, const int *shape_in, int nd) {
   int shape[MM_MAX_RANK], ss[MM_MAX_RANK], ds[MM_MAX_RANK];
-  long total = 1;
-  for (int d = 0; d < nd; d++) {
-    shape[d] = shape_in[d];
-    ss[d] = src_strides[d];
-    ds[d] = dst_strides[d];
-    total *= shape_in[d];
-  }
-  if (total == 0) return;
-  nd = mm_coalesce(nd, shape, ss, ds);
+  long total;
+  nd = mm_strided_dims(nd, shape_in, src_strides, dst_strides, shape, ss, ds, &total);
+  if (nd == 0) return;
   src += src_offset;
   dst += dst_offset;
   const int n = shape[nd - 1], s = ss[nd - 1], t = ds[nd - 1];
