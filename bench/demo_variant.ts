@@ -7,8 +7,8 @@
  * the base config file when one is given (model and data settings merge key by key). Prints the
  * probe scores (balanced accuracy %, AUROC for binary tasks) of the paper's and the class-weighted probe.
  */
-import { defaultDataDir, loadDataset } from "../src/train/datasets.ts";
-import { resolveConfig, type TrainConfigInput } from "../src/train/train_config.ts";
+import { defaultDataDir, loadDataset } from "../src/data/registry.ts";
+import { configFromJson, resolveConfig } from "../src/train/config.ts";
 import { trainAndEvaluate } from "../src/train/loop.ts";
 import { parseArgs } from "node:util";
 import type { ProbeScores } from "../src/train/evaluate.ts";
@@ -28,12 +28,16 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   const basePath = args.values.base;
-  const base = basePath ? JSON.parse(Deno.readTextFileSync(basePath)) as TrainConfigInput : {};
-  const over = JSON.parse(json) as TrainConfigInput;
-  const cfg = resolveConfig(over.dataset ?? base.dataset ?? "synthetic", base, { ...over, out });
+  const base = basePath ? configFromJson(JSON.parse(Deno.readTextFileSync(basePath)), basePath) : {};
+  const over = configFromJson(JSON.parse(json), "the config argument");
+  const cfg = resolveConfig(base, over, { run: { out } });
   const t0 = performance.now();
-  if (!cfg.dataDir) cfg.dataDir = defaultDataDir();
-  const ds = await loadDataset(cfg.dataset, { seed: cfg.seed, dataDir: cfg.dataDir, data: cfg.data });
+  if (!cfg.data.dir) cfg.data.dir = defaultDataDir();
+  const ds = await loadDataset(cfg.dataset, {
+    seed: cfg.run.seed,
+    dataDir: cfg.data.dir,
+    options: cfg.data.options,
+  });
   const r = trainAndEvaluate(cfg, ds, { progress: false });
   for (const h of r.history) {
     if (h.probe) console.log(`epoch ${h.epoch}: ${formatScores(h.probe)}`);

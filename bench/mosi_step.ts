@@ -12,8 +12,10 @@
  */
 import { parseArgs } from "node:util";
 import { backend, numLiveTensors, type Tensor, tensor, tidy } from "../src/tensor/mod.ts";
-import { buildModel } from "../src/models/build.ts";
-import { type ModalitySpec, modelConfig, PRESETS } from "../src/models/config.ts";
+import { buildModel } from "../src/methods/registry.ts";
+import { INFMASKING_DEFAULTS, INFMASKING_PRESETS } from "../src/methods/infmasking/mod.ts";
+import { architecture, PAPER_ARCHITECTURES } from "../src/models/architecture.ts";
+import type { ModalitySpec } from "../src/models/modality.ts";
 import { AdamW } from "../src/optim/adamw.ts";
 import { paramGroupsNoDecay } from "../src/optim/groups.ts";
 import { Philox } from "../src/random/philox.ts";
@@ -88,10 +90,13 @@ interface OurResult {
 }
 
 function runOurs(profile: Map<string, [number, number]> | null): OurResult {
-  const preset = PRESETS.mosi;
-  const cfg = modelConfig(preset.model);
-  const model = buildModel("infmasking", SPECS, cfg);
-  const opt = new AdamW(paramGroupsNoDecay(model.module, preset.weightDecay), { lr: preset.lr });
+  const preset = INFMASKING_PRESETS.mosi;
+  const model = buildModel("infmasking", SPECS, architecture(PAPER_ARCHITECTURES.mosi), {
+    ...INFMASKING_DEFAULTS,
+    ...preset.settings,
+  });
+  const { lr, weightDecay } = preset.optimizer;
+  const opt = new AdamW(paramGroupsNoDecay(model.module, weightDecay), { lr });
   const r = new Philox(0, 1);
   const views: Tensor[][] = [0, 1].map(() =>
     SPECS.map((s) => {

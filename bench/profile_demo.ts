@@ -11,8 +11,9 @@ import type { MethodName } from "../src/models/method.ts";
 import { Philox } from "../src/random/philox.ts";
 import { epochBatches } from "../src/data/batches.ts";
 import { splitSize } from "../src/data/types.ts";
-import { resolveConfig } from "../src/train/train_config.ts";
-import { defaultDataDir, loadDataset } from "../src/train/datasets.ts";
+import { resolveConfig } from "../src/train/config.ts";
+import { defaultDataDir, loadDataset } from "../src/data/registry.ts";
+import { epochStream } from "../src/random/streams.ts";
 import { makeModel } from "../src/train/loop.ts";
 import { applyGradients, lossAndGradients, makeOptimizer } from "../src/train/step.ts";
 import { profileSteps } from "./profile_steps.ts";
@@ -26,16 +27,22 @@ if (!Number.isInteger(steps) || steps < 1) {
   throw new Error(`--steps must be a positive integer, got ${values.steps}`);
 }
 
-const cfg = resolveConfig("synthetic", {}, { method: values.method as MethodName });
-const ds = await loadDataset("synthetic", { seed: cfg.seed, dataDir: defaultDataDir(), data: cfg.data });
+const cfg = resolveConfig({ method: values.method as MethodName });
+const run = cfg.run;
+const ds = await loadDataset("synthetic", {
+  seed: run.seed,
+  dataDir: defaultDataDir(),
+  options: cfg.data.options,
+});
 const model = makeModel(cfg, ds);
-const optimizer = makeOptimizer(model, cfg.lr, cfg.weightDecay);
-const batches = epochBatches(splitSize(ds.ssl), cfg.batch, new Philox(cfg.seed, 1));
-const augRng = new Philox(cfg.seed, 2);
-const ctx = { epoch: 0, maxEpochs: cfg.epochs, rng: new Philox(cfg.seed, 3) };
+const optimizer = makeOptimizer(model, cfg.optimizer.lr, cfg.optimizer.weightDecay);
+// The streams of the training loop's first epoch.
+const batches = epochBatches(splitSize(ds.ssl), run.batch, new Philox(run.seed, epochStream("batches", 0)));
+const augRng = new Philox(run.seed, epochStream("augment", 0));
+const ctx = { epoch: 0, maxEpochs: run.epochs, rng: new Philox(run.seed, epochStream("masks", 0)) };
 let s = 0;
 profileSteps(
-  `Profile of one default-demo step (${cfg.method}, batch ${cfg.batch}, width ${cfg.model.tokenDim})`,
+  `Profile of one default-demo step (${cfg.method}, batch ${run.batch}, width ${cfg.architecture.tokenDim})`,
   { steps, warmup: 3, phases: ["augment", "forward", "backward", "tidy", "optimizer"] },
   (phase) => {
     const rows = batches[s++ % batches.length];

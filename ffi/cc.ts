@@ -14,7 +14,9 @@ import { readEnv } from "./load.ts";
 
 /** A compiler found on the PATH: the command and its first `--version` line. */
 export interface Compiler {
+  /** The command that ran: one of {@link COMPILER_CANDIDATES}, or `$MMSSL_CC` when set. */
   command: string;
+  /** The first line of its `--version` output (part of the cache key). */
   version: string;
 }
 

@@ -5,13 +5,17 @@
 
 /** Result of a successful open: the library and the name that worked. */
 export interface OpenedLibrary<S extends Deno.ForeignLibraryInterface> {
+  /** The opened library with its bound symbols. */
   lib: Deno.DynamicLibrary<S>;
+  /** The candidate (soname or path) that opened. */
   path: string;
 }
 
 /** Thrown when no candidate could be opened; `tried` lists each candidate with its error. */
 export class LibraryNotFoundError extends Error {
+  /** Each candidate that was tried, with the error it gave, in order. */
   readonly tried: string[];
+  /** An error for library `what` (a human-readable name) listing every failed candidate. */
   constructor(what: string, tried: string[]) {
     super(`${what} not found; tried:\n  ${tried.join("\n  ")}`);
     this.name = "LibraryNotFoundError";

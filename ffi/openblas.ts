@@ -22,7 +22,8 @@
 import { readCpuFeatures } from "./cpu_features.ts";
 import { openFirst, pinLoaded, readEnv, readPositiveIntEnv } from "./load.ts";
 
-const symbols = {
+/** The FFI signatures bound from OpenBLAS: cblas_sgemm and the optional openblas_* introspection calls. */
+export const symbols = {
   cblas_sgemm: {
     parameters: [
       "i32", // order
@@ -54,7 +55,9 @@ export type OpenBlasLibrary = Deno.DynamicLibrary<typeof symbols>;
 
 /** CBLAS enum values. */
 export const CBLAS_ROW_MAJOR = 101;
+/** CBLAS_TRANSPOSE: use the matrix as stored. */
 export const CBLAS_NO_TRANS = 111;
+/** CBLAS_TRANSPOSE: use the transpose of the matrix. */
 export const CBLAS_TRANS = 112;
 
 /**
@@ -81,6 +84,7 @@ export type CoreTypeSetBy = "user" | "mmssl" | "library";
 export interface CoreTypeChoice {
   /** The core name for `OPENBLAS_CORETYPE`, or null to let the library detect the CPU. */
   core: string | null;
+  /** Who made the choice: the user's variable, mmssl from the CPU flags, or the library. */
   setBy: CoreTypeSetBy;
   /** The CPU flags the choice rests on (empty unless `setBy` is "mmssl"). */
   flags: string[];
@@ -88,8 +92,11 @@ export interface CoreTypeChoice {
 
 /** What {@link chooseCoreType} looks at: the architecture, x86 vendor and feature flags. */
 export interface CoreTypeCpu {
+  /** CPU architecture as Deno.build.arch names it ("x86_64", "aarch64"). */
   arch: string;
+  /** x86 vendor id string, e.g. "GenuineIntel", "AuthenticAMD" (empty elsewhere). */
   vendor: string;
+  /** CPU feature flags as /proc/cpuinfo lists them ("avx2", "fma", "avx512f", …). */
   flags: ReadonlySet<string>;
 }
 
@@ -130,6 +137,7 @@ export interface BlasInfo {
   threading: "sequential" | "pthreads" | "openmp" | "unknown";
   /** `openblas_get_num_threads()` after loading (0 when unknown). */
   threads: number;
+  /** Who chose the kernels (see {@link chooseCoreType}). */
   coreTypeSetBy: CoreTypeSetBy;
   /** How the core came about, e.g. "core chosen by mmssl from CPU flags avx2,fma". */
   coreTypeNote: string;
@@ -137,8 +145,11 @@ export interface BlasInfo {
 
 /** A loaded OpenBLAS: the bound functions, the name that opened and the library's self-description. */
 export interface LoadedOpenBlas {
+  /** The bound OpenBLAS functions. */
   lib: OpenBlasLibrary;
+  /** The file or soname that opened. */
   path: string;
+  /** The library's self-description (version, core, threading). */
   info: BlasInfo;
 }
 

@@ -12,6 +12,7 @@ import type { MultimodalSplit } from "../src/data/types.ts";
 import { parseWav, readWav } from "../src/data/wav.ts";
 import { type NpyData, writeNpy } from "../src/io/npy.ts";
 import { Philox } from "../src/random/philox.ts";
+import { STREAMS } from "../src/random/streams.ts";
 
 const DATA_DIR = new URL("../../shared/data", import.meta.url).pathname;
 const HAS_DATA = (() => {
@@ -525,9 +526,9 @@ Deno.test("physionet2012: hand-made records give the documented bins, fill and s
     assert.equal(ds.numClasses.label, 2);
     const splits = [ds.ssl, ds.probeVal!, ds.probeTest];
     assert.deepEqual(splits.map((s) => s.labels.label.length), [8, 1, 1]);
-    // The documented split: records in (set-a, set-b) RecordID order, Philox(seed, 0) permutation, val = first
-    // 10 %, test = next 10 %, train = the rest.
-    const perm = new Philox(5, 0).permutation(10);
+    // The documented split: records in (set-a, set-b) RecordID order, Philox(seed) permutation on
+    // STREAMS.physionet2012.split, val = first 10 %, test = next 10 %, train = the rest.
+    const perm = new Philox(5, STREAMS.physionet2012.split).permutation(10);
     const rows = new Array<{ split: MultimodalSplit; row: number }>(10);
     perm.forEach((k, pos) => {
       rows[k] = pos === 0

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   makeSyntheticDataset,
   makeSyntheticPatterns,
+  SYNTHETIC_DATA_DEFAULTS,
   syntheticSynergyPermutation,
 } from "../src/data/synthetic.ts";
 import type { MultimodalSplit } from "../src/data/types.ts";
@@ -43,7 +44,16 @@ function decode(split: MultimodalSplit, m: number, i: number, seed: number, T: n
 
 Deno.test("synthetic: shapes, labels consistent with the tokens, biased vs unbiased synergy", () => {
   const seed = 17, T = 6, F = 8;
-  const ds = makeSyntheticDataset({ seed, T, F, noise: 0, nSsl: 300, nProbeTrain: 400, nProbeTest: 200 });
+  const ds = makeSyntheticDataset({
+    seed,
+    T,
+    F,
+    noise: 0,
+    nDistractors: 20, // decode() reads the 20-distractor bank
+    nSsl: 300,
+    nProbeTrain: 400,
+    nProbeTest: 200,
+  });
   const perm = syntheticSynergyPermutation(seed);
   assert.deepEqual(Array.from(perm).sort(), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   assert.deepEqual(ds.tasks, ["redundancy", "uniqueness1", "uniqueness2", "synergy"]);
@@ -73,21 +83,24 @@ Deno.test("synthetic: shapes, labels consistent with the tokens, biased vs unbia
 });
 
 Deno.test("synthetic: unbiased synergy rate ~10%, label balance, determinism, noise", () => {
-  const ds = makeSyntheticDataset({ seed: 3, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100 });
+  // the values this test was written for (the generator's defaults before SYNTHETIC_DATA_DEFAULTS)
+  const base = { T: 8, noise: 0.5, nDistractors: 20 };
+  const ds = makeSyntheticDataset({ ...base, seed: 3, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100 });
   const y = ds.probeTrain.labels;
   const rate = y.synergy.reduce((a, v) => a + v, 0) / 4000;
   assert.ok(Math.abs(rate - 0.1) < 0.02, `synergy rate ${rate}`);
   const counts = new Array(10).fill(0);
   for (const v of y.redundancy) counts[v]++;
   for (const c of counts) assert.ok(c > 320 && c < 480, `shape counts ${counts}`);
-  const again = makeSyntheticDataset({ seed: 3, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100 });
+  const again = makeSyntheticDataset({ ...base, seed: 3, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100 });
   assert.deepEqual(again, ds);
-  const other = makeSyntheticDataset({ seed: 4, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100 });
+  const other = makeSyntheticDataset({ ...base, seed: 4, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100 });
   assert.notDeepEqual(other.probeTrain.modalities[0].data, ds.probeTrain.modalities[0].data);
   // probe splits do not depend on the SSL size
-  const bigger = makeSyntheticDataset({ seed: 3, nSsl: 900, nProbeTrain: 4000, nProbeTest: 100 });
+  const bigger = makeSyntheticDataset({ ...base, seed: 3, nSsl: 900, nProbeTrain: 4000, nProbeTest: 100 });
   assert.deepEqual(bigger.probeTest, ds.probeTest);
   const unb = makeSyntheticDataset({
+    ...base,
     seed: 3,
     nSsl: 2000,
     nProbeTrain: 10,
@@ -97,10 +110,28 @@ Deno.test("synthetic: unbiased synergy rate ~10%, label balance, determinism, no
   const r2 = unb.ssl.labels.synergy.reduce((a, v) => a + v, 0) / 2000;
   assert.ok(r2 > 0.06 && r2 < 0.14, `unbiased ssl synergy ${r2}`);
   // residual after removing the noise-free tokens has the requested std
-  const clean = makeSyntheticDataset({ seed: 3, nSsl: 500, nProbeTrain: 4000, nProbeTest: 100, noise: 0 });
+  const clean = makeSyntheticDataset({
+    ...base,
+    seed: 3,
+    nSsl: 500,
+    nProbeTrain: 4000,
+    nProbeTest: 100,
+    noise: 0,
+  });
   const a = ds.probeTrain.modalities[1].data, c = clean.probeTrain.modalities[1].data;
   let ss = 0;
   for (let i = 0; i < a.length; i++) ss += (a[i] - c[i]) ** 2;
   assert.ok(Math.abs(Math.sqrt(ss / a.length) - 0.5) < 0.01);
   assert.throws(() => makeSyntheticDataset({ T: 2 }), /T must be/);
+});
+
+Deno.test("synthetic: omitted options take SYNTHETIC_DATA_DEFAULTS (the demo's T 6, noise 0.05, 1 distractor)", () => {
+  assert.equal(SYNTHETIC_DATA_DEFAULTS.T, 6);
+  assert.equal(SYNTHETIC_DATA_DEFAULTS.noise, 0.05);
+  assert.equal(SYNTHETIC_DATA_DEFAULTS.nDistractors, 1);
+  assert.ok(Object.isFrozen(SYNTHETIC_DATA_DEFAULTS));
+  const sizes = { nSsl: 20, nProbeTrain: 10, nProbeTest: 10 };
+  const ds = makeSyntheticDataset(sizes);
+  assert.deepEqual(ds.ssl.modalities[0].shape, [20, SYNTHETIC_DATA_DEFAULTS.T, SYNTHETIC_DATA_DEFAULTS.F]);
+  assert.deepEqual(ds, makeSyntheticDataset({ ...SYNTHETIC_DATA_DEFAULTS, ...sizes }));
 });

@@ -3,6 +3,7 @@ import { Philox } from "../src/random/philox.ts";
 import {
   makeTrifeaturesDataset,
   makeTrifeaturesImages,
+  TRIFEATURES_DATA_DEFAULTS,
   trifeaturesPairs,
   trifeaturesSynergyPermutation,
 } from "../src/data/trifeatures.ts";
@@ -84,10 +85,18 @@ Deno.test("trifeatures images and pairs: split recipe, pair rules", () => {
     assert.ok(key(i) === key(i + 1) && key(i) === key(i + 2), "3 renders per combo");
   }
   const img = 3 * 16 * 16;
+  // At S = 16 a sparse texture can miss a small shape entirely (about one render in several thousand:
+  // "noise" cells all off, "rain" dashes between the squares of fivesquare), leaving a blank image; with
+  // seed 7 one of the 2600 renders is such a case. Any other constant image is a bug.
+  const blank: number[] = [];
   for (let i = 0; i < 2600; i++) {
     const x = im.images.subarray(i * img, (i + 1) * img);
-    assert.ok(Math.max(...x) - Math.min(...x) > 0.1, `image ${i} not constant`);
+    if (!(Math.max(...x) - Math.min(...x) > 0.1)) blank.push(i);
     assert.ok(x.every((v) => v >= 0 && v <= 1));
+  }
+  assert.ok(blank.length <= 2, `near-constant images ${blank}`);
+  for (const i of blank) {
+    assert.ok([5, 8].includes(im.texture[i]), `image ${i} (texture ${im.texture[i]}) not constant`);
   }
   assert.notDeepEqual(
     im.images.subarray(0, img),
@@ -154,4 +163,16 @@ Deno.test("trifeatures dataset: shapes, labels, synergy rates, determinism", () 
   }
   assert.deepEqual(makeTrifeaturesDataset(opts).probeTest, ds.probeTest);
   assert.throws(() => makeTrifeaturesDataset({ size: 4 }), /size/);
+});
+
+Deno.test("trifeatures: TRIFEATURES_DATA_DEFAULTS hold the CLI's values (size 32, probe caps 4000)", () => {
+  assert.deepEqual({ ...TRIFEATURES_DATA_DEFAULTS }, {
+    seed: 42,
+    size: 32,
+    maxSsl: 10000,
+    maxProbeTrain: 4000,
+    maxProbeTest: 4000,
+    supersample: 2,
+  });
+  assert.ok(Object.isFrozen(TRIFEATURES_DATA_DEFAULTS));
 });

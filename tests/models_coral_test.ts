@@ -4,10 +4,12 @@
  * modality 0 and view 2 only modality 1, with Bernoulli(1 − ratio) keeps whose dropped tokens are zeroed.
  */
 import assert from "node:assert/strict";
-import { COrAL } from "../src/models/methods/coral.ts";
-import { type ModalitySpec, modelConfig } from "../src/models/config.ts";
+import { COrAL } from "../src/methods/coral/model.ts";
+import { CORAL_DEFAULTS } from "../src/methods/coral/mod.ts";
+import { architecture } from "../src/models/architecture.ts";
+import type { ModalitySpec } from "../src/models/modality.ts";
 import type { TokenMask } from "../src/models/fusion.ts";
-import { sampleBernoulliMask } from "../src/models/masking.ts";
+import { sampleBernoulliMask } from "../src/methods/coral/masks.ts";
 import { AdamW } from "../src/optim/adamw.ts";
 import { Philox } from "../src/random/philox.ts";
 import { noGrad, type Tensor, tidy, zeros } from "../src/tensor/mod.ts";
@@ -19,7 +21,7 @@ const SPECS: ModalitySpec[] = [{ kind: "sequence", shape: [6, 5] }, { kind: "seq
 function makeCoral(ratio: number): COrAL {
   return new COrAL(
     SPECS,
-    modelConfig({
+    architecture({
       tokenDim: E,
       fusionHeads: 4,
       headHidden: 32,
@@ -29,8 +31,8 @@ function makeCoral(ratio: number): COrAL {
       encoderHeads: 2,
       encoderFfn: 32,
       encoderDropout: 0,
-      coralRatio: ratio,
     }),
+    { ...CORAL_DEFAULTS, maskRatio: ratio },
   );
 }
 

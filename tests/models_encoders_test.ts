@@ -3,11 +3,15 @@
  * independent float64 checks of their building blocks, causality, and gradient flow.
  */
 import assert from "node:assert/strict";
-import { BasicBlock, ResNetEncoder } from "../src/models/resnet.ts";
-import { CausalConv1d, CausalConvEncoder } from "../src/models/causal_conv.ts";
+import { ResNetEncoder } from "../src/models/resnet.ts";
+import { BasicBlock } from "../src/nn/basic_block.ts";
+import { CausalConvEncoder } from "../src/models/causal_conv.ts";
+import { CausalConv1d } from "../src/nn/causal_conv1d.ts";
 import { buildEncoder } from "../src/models/encoders.ts";
-import { buildModel } from "../src/models/build.ts";
-import { type ModalitySpec, modelConfig } from "../src/models/config.ts";
+import { buildModel } from "../src/methods/registry.ts";
+import { INFMASKING_DEFAULTS } from "../src/methods/infmasking/mod.ts";
+import { architecture as modelConfig } from "../src/models/architecture.ts";
+import type { ModalitySpec } from "../src/models/modality.ts";
 import { Philox } from "../src/random/philox.ts";
 import { mul, noGrad, sum, type Tensor, tensor, tidy } from "../src/tensor/mod.ts";
 import { assertClose, randTensor, randValues, rng } from "./helpers.ts";
@@ -321,10 +325,8 @@ Deno.test("InfMasking trains on image (resnet) + force (causalconv), V&T style, 
     headOut: 16,
     encoders: ["resnet", "causalconv"],
     cnnWidth: 2,
-    numMasks: 2,
-    maskRatio: 0.5,
   });
-  const model = buildModel("infmasking", specs, cfg);
+  const model = buildModel("infmasking", specs, cfg, { ...INFMASKING_DEFAULTS, numMasks: 2, maskRatio: 0.5 });
   const r = rng();
   const view = () => specs.map((s) => randTensor([6, ...s.shape], r, 1, false));
   const loss = tidy(() => {

@@ -4,10 +4,12 @@
  * token, and a modality subset is the fusion of that modality's tokens alone.
  */
 import assert from "node:assert/strict";
-import { sampleBernoulliMask, sampleFixedCountMask } from "../src/models/masking.ts";
+import { sampleFixedCountMask } from "../src/methods/infmasking/masks.ts";
+import { sampleBernoulliMask } from "../src/methods/coral/masks.ts";
 import { FusionTransformer } from "../src/models/fusion.ts";
-import { InfMasking } from "../src/models/methods/infmasking.ts";
-import { modelConfig } from "../src/models/config.ts";
+import { InfMasking } from "../src/methods/infmasking/model.ts";
+import { INFMASKING_DEFAULTS } from "../src/methods/infmasking/mod.ts";
+import { architecture } from "../src/models/architecture.ts";
 import { Philox } from "../src/random/philox.ts";
 import { noGrad, tensor, tidy } from "../src/tensor/mod.ts";
 import { assertClose, randValues, rng } from "./helpers.ts";
@@ -92,7 +94,8 @@ Deno.test("InfMasking.sampleMasks gives each modality its own fixed-count token 
   const specs = [{ kind: "sequence" as const, shape: [10, 3] }, { kind: "sequence" as const, shape: [5, 4] }];
   const model = new InfMasking(
     specs,
-    modelConfig({ tokenDim: 8, fusionHeads: 2, maskRatio: 0.6, headHidden: 8 }),
+    architecture({ tokenDim: 8, fusionHeads: 2, headHidden: 8 }),
+    { ...INFMASKING_DEFAULTS, maskRatio: 0.6 },
   );
   const masks = model.sampleMasks(rng(), 7);
   assert.equal(masks.length, 2);

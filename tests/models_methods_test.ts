@@ -4,8 +4,9 @@
  * embed() has the documented width and leaves the module in training mode.
  */
 import assert from "node:assert/strict";
-import { buildModel } from "../src/models/build.ts";
-import { type EncoderKind, type ModalitySpec, modelConfig } from "../src/models/config.ts";
+import { buildModel, getMethod } from "../src/methods/registry.ts";
+import { architecture, type EncoderKind } from "../src/models/architecture.ts";
+import type { ModalitySpec } from "../src/models/modality.ts";
 import type { MethodName, SslModel } from "../src/models/method.ts";
 import { Philox } from "../src/random/philox.ts";
 import { type Tensor, tidy } from "../src/tensor/mod.ts";
@@ -14,8 +15,9 @@ import { randTensor, rng } from "./helpers.ts";
 const B = 8;
 const E = 16;
 
+/** The small network of these tests and the method's defaults with 3 masks at ratio .5 where it has them. */
 function smallConfig(encoders: EncoderKind[]) {
-  return modelConfig({
+  return architecture({
     tokenDim: E,
     fusionHeads: 4,
     headHidden: 32,
@@ -26,10 +28,14 @@ function smallConfig(encoders: EncoderKind[]) {
     encoderFfn: 32,
     encoderDropout: 0.1,
     cnnWidth: 4,
-    numMasks: 3,
-    maskRatio: 0.5,
-    coralRatio: 0.5,
   });
+}
+
+function smallSettings(method: MethodName): Record<string, unknown> {
+  const settings: Record<string, unknown> = { ...getMethod(method).defaults };
+  if ("numMasks" in settings) settings.numMasks = 3;
+  if ("maskRatio" in settings) settings.maskRatio = 0.5;
+  return settings;
 }
 
 function batch(specs: ModalitySpec[], r: Philox): Tensor[] {
@@ -78,7 +84,7 @@ function embedWidth(method: MethodName, modalities: number): number {
 }
 
 function checkMethod(method: MethodName, specs: ModalitySpec[], encoders: EncoderKind[]): void {
-  const model = buildModel(method, specs, smallConfig(encoders));
+  const model = buildModel(method, specs, smallConfig(encoders), smallSettings(method));
   assert.equal(model.method, method);
   const { loss, gradless } = stepAndFindGradless(model, specs);
   assert.ok(Number.isFinite(loss), `${method}: loss ${loss} is not finite`);
@@ -145,14 +151,14 @@ for (const method of ["infmasking", "comm"] as const) {
 Deno.test("COrAL and the Cross baselines reject 3 modalities with a clear error", () => {
   for (const method of ["coral", "cross", "crossself"] as const) {
     assert.throws(
-      () => buildModel(method, THREE, smallConfig(["tokens", "tokens", "mlp"])),
+      () => buildModel(method, THREE, smallConfig(["tokens", "tokens", "mlp"]), smallSettings(method)),
       /exactly 2 modalities/,
     );
   }
 });
 
 Deno.test("the Cross baselines' logit scale gets a gradient and afterStep clamps it to [0, ln 100]", () => {
-  const model = buildModel("cross", TWO_SEQUENCES, smallConfig(["tokens", "tokens"]));
+  const model = buildModel("cross", TWO_SEQUENCES, smallConfig(["tokens", "tokens"]), {});
   const scale = model.module.namedParameters().find(([n]) => n === "logit_scale")![1];
   assert.ok(Math.abs(scale.item() - Math.log(1 / 0.07)) < 1e-6, "CLIP's logit scale starts at ln(1/0.07)");
   stepAndFindGradless(model, TWO_SEQUENCES);

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { AnomalyError, withAnomalyDetection } from "../src/train/anomaly.ts";
 import { backend, exp, log, mul, sum, tensor, tidy } from "../src/tensor/mod.ts";
 import { makeSyntheticDataset } from "../src/data/synthetic.ts";
-import { resolveConfig } from "../src/train/train_config.ts";
+import { resolveConfig } from "../src/train/config.ts";
 import { trainAndEvaluate } from "../src/train/loop.ts";
 
 Deno.test("withAnomalyDetection names the first primitive that produces a non-finite value", () => {
@@ -35,11 +35,12 @@ Deno.test("training with detectAnomaly stops at the first non-finite primitive, 
   const ds = makeSyntheticDataset({ seed: 3, nSsl: 64, nProbeTrain: 32, nProbeTest: 32, T: 4, F: 8 });
   const dir = Deno.makeTempDirSync();
   try {
-    const cfg = resolveConfig("synthetic", {
-      model: { tokenDim: 16, fusionHeads: 2, headHidden: 16, headOut: 8, numMasks: 2 },
+    const cfg = resolveConfig({
+      architecture: { tokenDim: 16, fusionHeads: 2, headHidden: 16, headOut: 8 },
+      methods: { infmasking: { numMasks: 2 } },
       probe: { classWeight: null, fineSearch: false },
-    }, { method: "infmasking", epochs: 1, batch: 32, seed: 5, lr: 1e30 });
-    cfg.out = `${dir}/a`;
+    }, { method: "infmasking", run: { epochs: 1, batch: 32, seed: 5 }, optimizer: { lr: 1e30 } });
+    cfg.run.out = `${dir}/a`;
     // lr 1e30: the first update sends the weights past float range, so step 1 overflows somewhere
     assert.throws(
       () => trainAndEvaluate(cfg, ds, { progress: false, detectAnomaly: true }),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { makeSyntheticDataset } from "../src/data/synthetic.ts";
-import { resolveConfig, type TrainConfig } from "../src/train/train_config.ts";
+import { resolveConfig, type TrainConfig } from "../src/train/config.ts";
 import { makeModel, trainAndEvaluate } from "../src/train/loop.ts";
 import { checkFiniteStep } from "../src/train/step.ts";
 import { tensor } from "../src/tensor/mod.ts";
@@ -12,11 +12,12 @@ import { loadSafetensors } from "../src/io/safetensors.ts";
 const ds = makeSyntheticDataset({ seed: 3, nSsl: 96, nProbeTrain: 120, nProbeTest: 80, T: 4, F: 8 });
 
 function tinyConfig(out: string, method: TrainConfig["method"], epochs: number): TrainConfig {
-  const cfg = resolveConfig("synthetic", {
-    model: { tokenDim: 16, fusionHeads: 2, headHidden: 16, headOut: 8, numMasks: 2 },
+  const cfg = resolveConfig({
+    architecture: { tokenDim: 16, fusionHeads: 2, headHidden: 16, headOut: 8 },
+    methods: { infmasking: { numMasks: 2 } },
     probe: { classWeight: null, fineSearch: false },
-  }, { method, epochs, batch: 32, seed: 5 });
-  cfg.out = out;
+  }, { method, run: { epochs, batch: 32, seed: 5 } });
+  cfg.run.out = out;
   return cfg;
 }
 
@@ -66,7 +67,11 @@ Deno.test("training writes checkpoints, metrics and results; resume equals an un
 Deno.test("a checkpoint inside an epoch resumes to exactly the uninterrupted run", () => {
   const dir = Deno.makeTempDirSync();
   try {
-    const every = (out: string) => ({ ...tinyConfig(out, "infmasking", 2), checkpointEvery: 2 });
+    const every = (out: string) => {
+      const cfg = tinyConfig(out, "infmasking", 2);
+      cfg.run.checkpointEvery = 2;
+      return cfg;
+    };
     const straight = trainAndEvaluate(every(`${dir}/a`), ds, quiet);
     // 3 steps per epoch: the first checkpoint is taken after step 2 of epoch 1, and the run stops there
     const stop = {
@@ -182,10 +187,10 @@ Deno.test("a stop request ends training after the current step and keeps the las
 });
 
 Deno.test("bad configuration values are rejected with the setting's name", () => {
-  assert.throws(() => resolveConfig("synthetic", {}, { batch: 1 }), /batch must be at least 2/);
+  assert.throws(() => resolveConfig({}, { run: { batch: 1 } }), /batch must be at least 2/);
   assert.throws(
-    () => resolveConfig("synthetic", { model: { tokenDim: 30, fusionHeads: 4 } }, {}),
+    () => resolveConfig({ architecture: { tokenDim: 30, fusionHeads: 4 } }, {}),
     /not divisible/,
   );
-  assert.throws(() => resolveConfig("synthetic", {}, { preset: "nope" }), /unknown preset "nope"/);
+  assert.throws(() => resolveConfig({}, { preset: "nope" }), /unknown preset "nope"/);
 });

@@ -11,17 +11,18 @@ import { epochBatches } from "../src/data/batches.ts";
 import { Philox } from "../src/random/philox.ts";
 import { backend, numLiveTensors } from "../src/tensor/mod.ts";
 import { CpuBackend } from "../src/backend/cpu/cpu_backend.ts";
-import { resolveConfig } from "../src/train/train_config.ts";
+import { resolveConfig } from "../src/train/config.ts";
 import { makeModel } from "../src/train/loop.ts";
 import { applyGradients, lossAndGradients, makeOptimizer } from "../src/train/step.ts";
 
 Deno.test("1,000 training steps hold the live tensors and the resident size steady", () => {
   const ds = makeSyntheticDataset({ seed: 3, nSsl: 128, nProbeTrain: 32, nProbeTest: 32, T: 4, F: 8 });
-  const cfg = resolveConfig("synthetic", {
-    model: { tokenDim: 16, fusionHeads: 2, headHidden: 16, headOut: 8, numMasks: 2 },
-  }, { method: "infmasking", epochs: 1, batch: 16, seed: 5 });
+  const cfg = resolveConfig({
+    architecture: { tokenDim: 16, fusionHeads: 2, headHidden: 16, headOut: 8 },
+    methods: { infmasking: { numMasks: 2 } },
+  }, { method: "infmasking", run: { epochs: 1, batch: 16, seed: 5 } });
   const model = makeModel(cfg, ds);
-  const optimizer = makeOptimizer(model, cfg.lr, cfg.weightDecay);
+  const optimizer = makeOptimizer(model, cfg.optimizer.lr, cfg.optimizer.weightDecay);
   const augRng = new Philox(1, 2);
   const ctx = { epoch: 0, maxEpochs: 10, rng: new Philox(1, 3) };
   let live = -1, rssAt200 = 0, rssMax = 0, heldAt200 = 0, heldMax = 0;

@@ -4,7 +4,10 @@
  */
 import { openCudaLibrary } from "./paths.ts";
 
-const symbols = {
+/**
+ * The FFI signatures bound from cuBLAS: handle lifetime, version, math mode and cublasSgemmStridedBatched.
+ */
+export const symbols = {
   cublasCreate_v2: { parameters: ["buffer"], result: "i32" },
   cublasDestroy_v2: { parameters: ["u64"], result: "i32" },
   cublasGetVersion_v2: { parameters: ["u64", "buffer"], result: "i32" },
@@ -37,10 +40,13 @@ const symbols = {
 /** The bound cuBLAS functions. */
 export type CublasLibrary = Deno.DynamicLibrary<typeof symbols>;
 
+/** cublasOperation_t: use the matrix as stored. */
 export const CUBLAS_OP_N = 0;
+/** cublasOperation_t: use the transpose of the matrix. */
 export const CUBLAS_OP_T = 1;
 /** cublasMath_t: plain FP32 and FP32 through TF32 tensor cores. */
 export const CUBLAS_DEFAULT_MATH = 0;
+/** cublasMath_t: FP32 GEMMs through TF32 tensor cores (about 1e-3 relative error). */
 export const CUBLAS_TF32_TENSOR_OP_MATH = 3;
 
 /** Sonames tried in order (CUDA 13, then 12). */

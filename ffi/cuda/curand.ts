@@ -4,7 +4,8 @@
  */
 import { openCudaLibrary } from "./paths.ts";
 
-const symbols = {
+/** The FFI signatures bound from the cuRAND host API (generators, seeding, offsets, generation). */
+export const symbols = {
   curandCreateGeneratorHost: { parameters: ["buffer", "i32"], result: "i32" },
   curandCreateGenerator: { parameters: ["buffer", "i32"], result: "i32" },
   curandDestroyGenerator: { parameters: ["u64"], result: "i32" },
@@ -25,9 +26,13 @@ export type CurandLibrary = Deno.DynamicLibrary<typeof symbols>;
 export const CURAND_RNG_PSEUDO_PHILOX4_32_10 = 161;
 /** curandOrdering_t values for pseudo-random generators. */
 export const CURAND_ORDERING_PSEUDO_BEST = 100;
+/** curandOrdering_t: the generator's default ordering. */
 export const CURAND_ORDERING_PSEUDO_DEFAULT = 101;
+/** curandOrdering_t: a seeding pattern for fast, lower-quality generation. */
 export const CURAND_ORDERING_PSEUDO_SEEDED = 102;
+/** curandOrdering_t: the legacy sequence of earlier cuRAND versions. */
 export const CURAND_ORDERING_PSEUDO_LEGACY = 103;
+/** curandOrdering_t: an ordering adjusted to the device for best performance. */
 export const CURAND_ORDERING_PSEUDO_DYNAMIC = 104;
 
 /** Sonames tried in order. */

@@ -5,7 +5,8 @@
  */
 import { openCudaLibrary } from "./paths.ts";
 
-const symbols = {
+/** The FFI signatures bound from the CUDA driver API (init, devices, contexts, memory, modules, launches). */
+export const symbols = {
   cuInit: { parameters: ["u32"], result: "i32" },
   cuDriverGetVersion: { parameters: ["buffer"], result: "i32" },
   cuDeviceGetCount: { parameters: ["buffer"], result: "i32" },
@@ -52,12 +53,16 @@ export type CudaDriverLibrary = Deno.DynamicLibrary<typeof symbols>;
 
 /** CUdevice_attribute values used here. */
 export const CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
+/** CUdevice_attribute: major compute capability. */
 export const CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
+/** CUdevice_attribute: minor compute capability. */
 export const CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
 
 /** CUresult values with a special meaning for callers. */
 export const CUDA_SUCCESS = 0;
+/** CUresult: the allocation did not fit in device memory. */
 export const CUDA_ERROR_OUT_OF_MEMORY = 2;
+/** CUresult: no CUDA-capable device was found. */
 export const CUDA_ERROR_NO_DEVICE = 100;
 
 /** Sonames of the driver library. */
@@ -91,7 +96,9 @@ export function driverErrorText(lib: CudaDriverLibrary, code: number): string {
 
 /** Error thrown by a failing driver call; `code` is the CUresult. */
 export class CudaDriverError extends Error {
+  /** The CUresult the call returned (see CUDA_ERROR_*). */
   readonly code: number;
+  /** An error for driver call `call` that returned `code`, described by `text` (see driverErrorText). */
   constructor(call: string, code: number, text: string) {
     super(`${call} failed: ${text}`);
     this.name = "CudaDriverError";

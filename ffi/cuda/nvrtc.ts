@@ -5,7 +5,8 @@
  */
 import { openCudaLibrary } from "./paths.ts";
 
-const symbols = {
+/** The FFI signatures bound from NVRTC: program lifetime, compilation, PTX/CUBIN and log retrieval. */
+export const symbols = {
   nvrtcVersion: { parameters: ["buffer", "buffer"], result: "i32" },
   nvrtcGetErrorString: { parameters: ["i32"], result: "pointer" },
   nvrtcCreateProgram: {

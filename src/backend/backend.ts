@@ -9,6 +9,7 @@
 
 /** An opaque device buffer of `size` float32 elements. */
 export interface Storage {
+  /** Number of float32 elements the buffer holds (fixed at allocation). */
   readonly size: number;
 }
 
@@ -133,35 +134,59 @@ export const REDUCE_OPS: readonly ReduceOp[] = ["sum", "max", "min", "argmax", "
 
 /** A batched GEMM: C[b] = alpha * op(A[b]) op(B[b]) + beta * C[b], all row-major. */
 export interface MatmulArgs {
+  /** Number of independent products (1 for a plain GEMM). */
   batch: number;
+  /** Rows of op(A) and of C. */
   m: number;
+  /** Columns of op(B) and of C. */
   n: number;
+  /** Columns of op(A) = rows of op(B), the summed dimension. */
   k: number;
+  /** A is stored [k, m] and used transposed. */
   transA: boolean;
+  /** B is stored [n, k] and used transposed. */
   transB: boolean;
   /** Element offsets between consecutive batch items (0 broadcasts one matrix to all items). */
   strideA: number;
+  /** Element offset between consecutive B matrices (0: one B shared by all items). */
   strideB: number;
+  /** Element offset between consecutive C matrices. */
   strideC: number;
+  /** Scale of the product (default 1). */
   alpha?: number;
+  /** Scale of the existing C added to the product (default 0: C is overwritten). */
   beta?: number;
 }
 
 /** Geometry of a 2-D convolution/pooling window over [N, C, H, W] inputs. */
 export interface Conv2dGeometry {
+  /** Batch size N. */
   n: number;
+  /** Input channels C. */
   c: number;
+  /** Input height H. */
   h: number;
+  /** Input width W. */
   w: number;
+  /** Kernel (window) height. */
   kh: number;
+  /** Kernel (window) width. */
   kw: number;
+  /** Vertical step between window positions. */
   strideH: number;
+  /** Horizontal step between window positions. */
   strideW: number;
+  /** Rows of padding on the top and on the bottom. */
   padH: number;
+  /** Columns of padding on the left and on the right. */
   padW: number;
+  /** Vertical spacing between kernel taps (1: dense). */
   dilationH: number;
+  /** Horizontal spacing between kernel taps (1: dense). */
   dilationW: number;
+  /** Output height: floor((h + 2·padH - dilationH·(kh - 1) - 1) / strideH) + 1. */
   outH: number;
+  /** Output width: floor((w + 2·padW - dilationW·(kw - 1) - 1) / strideW) + 1. */
   outW: number;
 }
 
@@ -187,10 +212,15 @@ export function geometryInts(g: Conv2dGeometry): number[] {
 
 /** Hyperparameters of one fused AdamW update. */
 export interface AdamWArgs {
+  /** Learning rate. */
   lr: number;
+  /** Decay of the first-moment (mean) estimate. */
   beta1: number;
+  /** Decay of the second-moment (uncentred variance) estimate. */
   beta2: number;
+  /** Added to the bias-corrected √v in the denominator. */
   eps: number;
+  /** Decoupled weight decay: the parameter is first scaled by 1 - lr·weightDecay. */
   weightDecay: number;
   /** 1-based step count for bias correction. */
   step: number;
@@ -202,24 +232,39 @@ export interface AdamWArgs {
  * projections' outputs, [B, T, H * d]); the output rows have stride ldo.
  */
 export interface AttentionArgs {
+  /** Batch size B. */
   batch: number;
+  /** Number of heads H. */
   heads: number;
+  /** Query tokens per batch item. */
   tq: number;
+  /** Key/value tokens per batch item. */
   tk: number;
+  /** Values per head d (q, k and v rows hold H·d values). */
   headDim: number;
+  /** Element stride between consecutive q rows. */
   ldq: number;
+  /** Element stride between consecutive k rows. */
   ldk: number;
+  /** Element stride between consecutive v rows. */
   ldv: number;
+  /** Element stride between consecutive output rows. */
   ldo: number;
 }
 
 /** The primitives every backend implements. */
 export interface Backend {
+  /** Short name of the backend ("cpu", "cuda"), shown in tensor descriptions and errors. */
   readonly name: string;
 
   // Memory
+  /** A storage of `size` elements; its contents are undefined (every kernel writes all of its output). */
   alloc(size: number): Storage;
+  /**
+   * Returns a storage to the backend (it may be pooled for reuse); the storage must not be used afterwards.
+   */
   free(s: Storage): void;
+  /** A new storage holding a copy of the host values. */
   fromHost(values: Float32Array): Storage;
   /** A host copy of the storage. */
   read(s: Storage): Promise<Float32Array>;
@@ -227,11 +272,15 @@ export interface Backend {
   readSync(s: Storage): Float32Array;
   /** Overwrites [offset, offset + values.length) with host values. */
   write(s: Storage, values: Float32Array, offset?: number): void;
+  /** Sets `count` elements from `offset` to `value` (defaults: from 0 to the end of the storage). */
   fill(out: Storage, value: number, offset?: number, count?: number): void;
 
   // Elementwise
+  /** out[i] = op(x[i]) for every element; x and out have the same size. */
   unary(op: UnaryOp, x: Storage, out: Storage): void;
+  /** out[i] = gy[i] · op'(x[i]), the backward of {@link Backend.unary} from its input x. */
   unaryGrad(op: UnaryGradOp, x: Storage, gy: Storage, out: Storage): void;
+  /** out[i] = op(x[i]; a, b) for every element (b defaults to 0); see {@link ScalarOp} for each formula. */
   scalar(op: ScalarOp, x: Storage, out: Storage, a: number, b?: number): void;
   /** out[i] = a[.] op b[.] with broadcasting expressed as element strides of a and b over `shape` (0 = broadcast). */
   binary(
@@ -247,6 +296,10 @@ export interface Backend {
   where(cond: Storage, a: Storage, b: Storage, out: Storage): void;
 
   // Reductions and data movement
+  /**
+   * Reduces x viewed as [outer, r, inner] over its middle axis into out [outer, inner]; argmax/argmin write
+   * the index in [0, r) of the first extremum as a float.
+   */
   reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void;
   /** Strided copy of `shape` elements from src to dst (permute, slice, pad, concat, expand). */
   copyStrided(
@@ -280,6 +333,7 @@ export interface Backend {
   ): void;
 
   // Linear algebra
+  /** The batched GEMM of `args`: C[i] = alpha·op(A[i]) op(B[i]) + beta·C[i] for each item i, row-major. */
   matmul(a: Storage, b: Storage, out: Storage, args: MatmulArgs): void;
 
   // Fused neural-network kernels (composable from the above, fused for speed)
@@ -299,6 +353,10 @@ export interface Backend {
   ): void;
   /** Gradient of normalizeRows w.r.t. x given xhat (its output), rstd and upstream g. */
   normalizeRowsGrad(xhat: Storage, rstd: Storage, g: Storage, out: Storage, rows: number, cols: number): void;
+  /**
+   * Unfolds x [N, C, H, W] into cols [N, C·kh·kw, outH·outW] (rows channel-major, then kernel row, then
+   * kernel column); padded taps read 0.
+   */
   im2col(x: Storage, cols: Storage, g: Conv2dGeometry): void;
   /** Accumulates columns back into an image (out must be zero-filled first). */
   col2im(cols: Storage, out: Storage, g: Conv2dGeometry): void;
@@ -363,6 +421,10 @@ export interface Backend {
   ): void;
 
   // Optimisation
+  /**
+   * One fused AdamW step in place over equally sized storages: m and v are updated from grad, then param =
+   * param·(1 - lr·wd) - lr/(1 - beta1^step) · m / (√v / √(1 - beta2^step) + eps).
+   */
   adamw(param: Storage, grad: Storage, m: Storage, v: Storage, args: AdamWArgs): void;
 
   // Random numbers (optional: callers fall back to host sampling when absent)

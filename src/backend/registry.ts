@@ -8,7 +8,8 @@ import { createCpuBackend } from "./native/native_cpu_backend.ts";
 /** Names accepted by setBackend. */
 export type BackendName = "cpu" | "cuda" | "auto";
 
-type Factory = () => Backend;
+/** Makes a backend instance; called once, on the first use of its name. */
+export type Factory = () => Backend;
 const factories = new Map<string, Factory>();
 const instances = new Map<string, Backend>();
 let current: Backend | null = null;

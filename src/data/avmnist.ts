@@ -18,10 +18,12 @@
  * Audio features: 16-bit PCM / 32768, 256-point periodic-Hann frames with hop 128 (32 ms / 16 ms at 8 kHz),
  * power spectrum, 32 HTK-mel triangles on 0-4 kHz, ln(energy + 1e-6); the frames are centre-cropped or
  * centre-padded with ln(1e-6) (silence) to `frames`, then each mel band is standardised with the mean and
- * standard deviation of that band over the train recordings. Randomness: Philox(seed, 0/1/2) picks the
- * recordings for the train/val/test pairs.
+ * standard deviation of that band over the train recordings. Randomness: Philox(seed) on
+ * `STREAMS.avmnist.trainPairs` / `valPairs` / `testPairs` (src/random/streams.ts) picks the recordings
+ * for the train/val/test pairs.
  */
 import { Philox } from "../random/philox.ts";
+import { STREAMS } from "../random/streams.ts";
 import { readIdx } from "./idx.ts";
 import { fitFrames, logMelSpectrogram } from "./spectrogram.ts";
 import type { MultimodalDataset, MultimodalSplit } from "./types.ts";
@@ -156,14 +158,14 @@ export async function makeAvMnistDataset(
   const used: Recording[] = [];
   const usedIndex = new Map<Recording, number>();
   const pairs = {} as Record<"train" | "val" | "test", { img: number[]; rec: number[] }>;
-  (["train", "val", "test"] as const).forEach((name, stream) => {
+  (["train", "val", "test"] as const).forEach((name) => {
     const [t0, t1] = SPLIT_TAKES[name];
     const byDigit: Recording[][] = Array.from({ length: 10 }, () => []);
     for (const r of recs) if (r.take >= t0 && r.take <= t1) byDigit[r.digit].push(r);
     const [i0, i1] = ranges[name];
     const img: number[] = [];
     for (let i = i0; i < i1 && img.length < limit; i++) img.push(i);
-    const draws = new Philox(seed, stream).uniform(Math.max(img.length, 1));
+    const draws = new Philox(seed, STREAMS.avmnist[`${name}Pairs`]).uniform(Math.max(img.length, 1));
     const rec = img.map((i, k) => {
       const pool = byDigit[digits[i]];
       if (pool.length === 0) {

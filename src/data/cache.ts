@@ -8,7 +8,13 @@ import type { ModalityArray, ModalityKind, MultimodalDataset, MultimodalSplit } 
 
 /** Default cache root, relative to the working directory. */
 export const DEFAULT_DATASET_CACHE_DIR = ".cache/datasets";
-const FORMAT = 1;
+/**
+ * Version of the cached data, part of every cache name and manifest: bumped whenever a generator's
+ * output for the same options changes, so stale entries are never reused.
+ * 2: the random streams moved to src/random/streams.ts (trifeatures, avmnist and physionet2012 draw on
+ * new ids) and the synthetic / trifeatures defaults changed.
+ */
+const FORMAT = 2;
 const SPLITS = ["ssl", "probeTrain", "probeVal", "probeTest"] as const;
 type SplitName = typeof SPLITS[number];
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

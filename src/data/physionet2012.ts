@@ -17,11 +17,12 @@
  *   (before the first observation) become 0 = the train mean. MechVent is only ever recorded as 1, so for it an
  *   empty bin means "not ventilated" = 0 before standardisation and its statistics use every train bin.
  *
- * Split: the 8000 records (set-a then set-b, each sorted by RecordID) are shuffled with Philox(seed, 0);
- * the first 10 % are val, the next 10 % test, the rest train (the MultiBench MIMIC recipe: val first 10 %,
- * test the next 10 %). ssl = probeTrain = train. All statistics come from train only.
+ * Split: the 8000 records (set-a then set-b, each sorted by RecordID) are shuffled with Philox(seed) on
+ * `STREAMS.physionet2012.split` (src/random/streams.ts); the first 10 % are val, the next 10 % test, the
+ * rest train (the MultiBench MIMIC recipe: val first 10 %, test the next 10 %). ssl = probeTrain = train. All statistics come from train only.
  */
 import { Philox } from "../random/philox.ts";
+import { STREAMS } from "../random/streams.ts";
 import type { MultimodalDataset, MultimodalSplit } from "./types.ts";
 
 /** The 36 time-series variables, in modality-1 column order. */
@@ -264,7 +265,7 @@ export async function makePhysioNet2012Dataset(
   });
 
   const n = records.length;
-  const perm = new Philox(seed, 0).permutation(n);
+  const perm = new Philox(seed, STREAMS.physionet2012.split).permutation(n);
   const nVal = Math.round(n / 10), nTest = Math.round(n / 10);
   const valIdx = Array.from(perm.subarray(0, nVal));
   const testIdx = Array.from(perm.subarray(nVal, nVal + nTest));

@@ -11,10 +11,14 @@
  * The SSL split is by default the paper's biased synergy training set (every pair is positive);
  * the probe splits are unbiased.
  *
- * Randomness: Philox(seed) streams 0 = patterns, 1 = synergy permutation, 2 = ssl, 3 = probeTrain,
- * 4 = probeTest, so split sizes do not change the other splits.
+ * Randomness: Philox(seed) on the streams of `STREAMS.synthetic` (src/random/streams.ts: patterns,
+ * synergyPermutation, ssl, probeTrain, probeTest; ids 0..4), one per purpose, so split sizes do not
+ * change the other splits.
+ *
+ * Defaults: {@link SYNTHETIC_DATA_DEFAULTS} (the demo's `deno task train` values) fill every omitted option.
  */
 import { Philox } from "../random/philox.ts";
+import { STREAMS } from "../random/streams.ts";
 import type { MultimodalDataset, MultimodalSplit } from "./types.ts";
 
 /** Task names of the synthetic and Trifeatures datasets, in this order. */
@@ -32,19 +36,42 @@ export interface SyntheticOptions {
   nProbeTrain?: number;
   /** Probe-test samples (default 2000). */
   nProbeTest?: number;
-  /** Tokens per sample (default 8, at least 3). */
+  /** Tokens per sample (default 6, at least 3). */
   T?: number;
   /** Features per token (default 16). */
   F?: number;
-  /** Standard deviation of the Gaussian noise on every element (default 0.5). */
+  /** Standard deviation of the Gaussian noise on every element (default 0.05). */
   noise?: number;
   /** Standard deviation of pattern entries (default 1). */
   patternScale?: number;
-  /** Size of the distractor pattern bank per modality (default 20). */
+  /** Size of the distractor pattern bank per modality (default 1). */
   nDistractors?: number;
   /** SSL split = biased synergy set (default true); false gives unbiased pairs. */
   biasedSsl?: boolean;
 }
+
+/**
+ * Default of every synthetic option: the single source of the demo's dataset (`deno task train`),
+ * used by {@link makeSyntheticDataset} for each option left out.
+ *
+ * @example
+ * ```ts
+ * import { makeSyntheticDataset, SYNTHETIC_DATA_DEFAULTS } from "./synthetic.ts";
+ * const ds = makeSyntheticDataset({ ...SYNTHETIC_DATA_DEFAULTS, nSsl: 256 });
+ * ```
+ */
+export const SYNTHETIC_DATA_DEFAULTS: Readonly<Required<SyntheticOptions>> = Object.freeze({
+  seed: 0,
+  nSsl: 8192,
+  nProbeTrain: 4000,
+  nProbeTest: 2000,
+  T: 6,
+  F: 16,
+  noise: 0.05,
+  patternScale: 1,
+  nDistractors: 1,
+  biasedSsl: true,
+});
 
 /** Per-sample attribute values. */
 export interface SyntheticAttributes {
@@ -74,7 +101,7 @@ export interface ModalityPatterns {
 
 /** The synergy permutation P: (texture t, colour perm[t]) are the positive combos. */
 export function syntheticSynergyPermutation(seed: number): Int32Array {
-  return new Philox(seed, 1).permutation(N_VALUES);
+  return new Philox(seed, STREAMS.synthetic.synergyPermutation).permutation(N_VALUES);
 }
 
 /** Pattern banks of modalities a and b. */
@@ -84,7 +111,7 @@ export function makeSyntheticPatterns(
   patternScale: number,
   nDistractors: number,
 ): [ModalityPatterns, ModalityPatterns] {
-  const rng = new Philox(seed, 0);
+  const rng = new Philox(seed, STREAMS.synthetic.patterns);
   const one = (): ModalityPatterns => ({
     shape: rng.normal(N_VALUES * F, 0, patternScale),
     texture: rng.normal(N_VALUES * F, 0, patternScale),
@@ -198,15 +225,16 @@ function checkInt(name: string, v: number, min: number): void {
 
 /** The synthetic bimodal dataset (see the module comment). */
 export function makeSyntheticDataset(opts: SyntheticOptions = {}): MultimodalDataset {
-  const seed = opts.seed ?? 0;
-  const nSsl = opts.nSsl ?? 8192;
-  const nProbeTrain = opts.nProbeTrain ?? 4000;
-  const nProbeTest = opts.nProbeTest ?? 2000;
-  const T = opts.T ?? 8;
-  const F = opts.F ?? 16;
-  const noise = opts.noise ?? 0.5;
-  const patternScale = opts.patternScale ?? 1;
-  const nDistractors = opts.nDistractors ?? 20;
+  const d = SYNTHETIC_DATA_DEFAULTS;
+  const seed = opts.seed ?? d.seed;
+  const nSsl = opts.nSsl ?? d.nSsl;
+  const nProbeTrain = opts.nProbeTrain ?? d.nProbeTrain;
+  const nProbeTest = opts.nProbeTest ?? d.nProbeTest;
+  const T = opts.T ?? d.T;
+  const F = opts.F ?? d.F;
+  const noise = opts.noise ?? d.noise;
+  const patternScale = opts.patternScale ?? d.patternScale;
+  const nDistractors = opts.nDistractors ?? d.nDistractors;
   checkInt("seed", seed, 0);
   checkInt("nSsl", nSsl, 1);
   checkInt("nProbeTrain", nProbeTrain, 1);
@@ -221,8 +249,12 @@ export function makeSyntheticDataset(opts: SyntheticOptions = {}): MultimodalDat
 
   const perm = syntheticSynergyPermutation(seed);
   const patterns = makeSyntheticPatterns(seed, F, patternScale, nDistractors);
-  const split = (stream: number, n: number, biased: boolean): MultimodalSplit => {
-    const rng = new Philox(seed, stream);
+  const split = (
+    purpose: "ssl" | "probeTrain" | "probeTest",
+    n: number,
+    biased: boolean,
+  ): MultimodalSplit => {
+    const rng = new Philox(seed, STREAMS.synthetic[purpose]);
     const attrs = drawSyntheticAttributes(n, rng, perm, biased);
     return renderSyntheticSplit(attrs, patterns, perm, rng, T, F, noise);
   };
@@ -230,8 +262,8 @@ export function makeSyntheticDataset(opts: SyntheticOptions = {}): MultimodalDat
     name: "synthetic",
     tasks: [...TRIFEATURES_TASKS],
     numClasses: { redundancy: 10, uniqueness1: 10, uniqueness2: 10, synergy: 2 },
-    ssl: split(2, nSsl, opts.biasedSsl ?? true),
-    probeTrain: split(3, nProbeTrain, false),
-    probeTest: split(4, nProbeTest, false),
+    ssl: split("ssl", nSsl, opts.biasedSsl ?? d.biasedSsl),
+    probeTrain: split("probeTrain", nProbeTrain, false),
+    probeTest: split("probeTest", nProbeTest, false),
   };
 }

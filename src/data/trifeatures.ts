@@ -8,10 +8,14 @@
  * Tasks as in synthetic.ts: redundancy = shape, uniqueness1 = texture_a, uniqueness2 = texture_b,
  * synergy = 1 iff colour_b == perm[texture_a].
  *
- * Randomness: Philox(seed) stream 0 = combo shuffle, 1 = synergy permutation, 2 = render
- * parameters, 3 = ssl pairs, 4 = probeTrain pairs, 5 = probeTest pairs.
+ * Randomness: Philox(seed) on the streams of `STREAMS.trifeatures` (src/random/streams.ts: combos,
+ * synergyPermutation, render, sslPairs, probeTrainPairs, probeTestPairs; ids 10_000..10_005), one per
+ * purpose.
+ *
+ * Defaults: {@link TRIFEATURES_DATA_DEFAULTS} fill every omitted option.
  */
 import { Philox } from "../random/philox.ts";
+import { STREAMS } from "../random/streams.ts";
 import { TRIFEATURES_TASKS } from "./synthetic.ts";
 import { renderTrifeaturesImage } from "./trifeatures_render.ts";
 import type { MultimodalDataset, MultimodalSplit } from "./types.ts";
@@ -24,13 +28,32 @@ export interface TrifeaturesOptions {
   size?: number;
   /** Cap of the biased SSL pairs (default 10000, the paper's max_size). */
   maxSsl?: number;
-  /** Cap of the unbiased probe-train pairs (default 10000). */
+  /** Cap of the unbiased probe-train pairs (default 4000). */
   maxProbeTrain?: number;
-  /** Cap of the unbiased probe-test pairs (default 10000, i.e. all of about 4000). */
+  /** Cap of the unbiased probe-test pairs (default 4000, about all of them). */
   maxProbeTest?: number;
   /** Sub-samples per pixel side when rendering (default 2). */
   supersample?: number;
 }
+
+/**
+ * Default of every Trifeatures option, the single source used by {@link makeTrifeaturesDataset} for
+ * each option left out (and by the CLI's `--dataset trifeatures`).
+ *
+ * @example
+ * ```ts
+ * import { TRIFEATURES_DATA_DEFAULTS } from "./trifeatures.ts";
+ * const side = TRIFEATURES_DATA_DEFAULTS.size; // 32
+ * ```
+ */
+export const TRIFEATURES_DATA_DEFAULTS: Readonly<Required<TrifeaturesOptions>> = Object.freeze({
+  seed: 42,
+  size: 32,
+  maxSsl: 10000,
+  maxProbeTrain: 4000,
+  maxProbeTest: 4000,
+  supersample: 2,
+});
 
 /** Rendered images with their attributes. */
 export interface TrifeaturesImages {
@@ -52,12 +75,16 @@ export interface TrifeaturesImages {
 
 /** The synergy permutation P: (texture t, colour perm[t]) are the positive combos. */
 export function trifeaturesSynergyPermutation(seed: number): Int32Array {
-  return new Philox(seed, 1).permutation(10);
+  return new Philox(seed, STREAMS.trifeatures.synergyPermutation).permutation(10);
 }
 
 /** Render the 2600 train/test images. */
-export function makeTrifeaturesImages(seed: number, size: number, supersample = 2): TrifeaturesImages {
-  const combos = new Philox(seed, 0).permutation(1000);
+export function makeTrifeaturesImages(
+  seed: number,
+  size: number,
+  supersample: number = TRIFEATURES_DATA_DEFAULTS.supersample,
+): TrifeaturesImages {
+  const combos = new Philox(seed, STREAMS.trifeatures.combos).permutation(1000);
   const nTrain = 800 * 3, n = nTrain + 200;
   const shape = new Int32Array(n), texture = new Int32Array(n), colour = new Int32Array(n);
   for (let i = 0; i < n; i++) {
@@ -66,7 +93,7 @@ export function makeTrifeaturesImages(seed: number, size: number, supersample = 
     texture[i] = Math.floor(c / 10) % 10;
     colour[i] = c % 10;
   }
-  const rng = new Philox(seed, 2);
+  const rng = new Philox(seed, STREAMS.trifeatures.render);
   const img = 3 * size * size;
   const images = new Float32Array(n * img);
   const room = (1 - 128 / 224) / 2; // offsets keep the template box on the canvas
@@ -162,12 +189,13 @@ function checkInt(name: string, v: number, min: number): void {
 
 /** The bimodal Trifeatures dataset (see the module comment). */
 export function makeTrifeaturesDataset(opts: TrifeaturesOptions = {}): MultimodalDataset {
-  const seed = opts.seed ?? 42;
-  const size = opts.size ?? 32;
-  const maxSsl = opts.maxSsl ?? 10000;
-  const maxProbeTrain = opts.maxProbeTrain ?? 10000;
-  const maxProbeTest = opts.maxProbeTest ?? 10000;
-  const ss = opts.supersample ?? 2;
+  const d = TRIFEATURES_DATA_DEFAULTS;
+  const seed = opts.seed ?? d.seed;
+  const size = opts.size ?? d.size;
+  const maxSsl = opts.maxSsl ?? d.maxSsl;
+  const maxProbeTrain = opts.maxProbeTrain ?? d.maxProbeTrain;
+  const maxProbeTest = opts.maxProbeTest ?? d.maxProbeTest;
+  const ss = opts.supersample ?? d.supersample;
   checkInt("seed", seed, 0);
   checkInt("size", size, 8);
   checkInt("maxSsl", maxSsl, 1);
@@ -176,16 +204,18 @@ export function makeTrifeaturesDataset(opts: TrifeaturesOptions = {}): Multimoda
   checkInt("supersample", ss, 1);
   const im = makeTrifeaturesImages(seed, size, ss);
   const perm = trifeaturesSynergyPermutation(seed);
-  const split = (idx: Int32Array, biased: boolean, max: number, stream: number): MultimodalSplit => {
-    const [a, b] = trifeaturesPairs(im, idx, biased ? perm : null, max, new Philox(seed, stream));
+  type PairPurpose = "sslPairs" | "probeTrainPairs" | "probeTestPairs";
+  const split = (idx: Int32Array, biased: boolean, max: number, purpose: PairPurpose): MultimodalSplit => {
+    const rng = new Philox(seed, STREAMS.trifeatures[purpose]);
+    const [a, b] = trifeaturesPairs(im, idx, biased ? perm : null, max, rng);
     return trifeaturesSplit(im, a, b, perm);
   };
   return {
     name: "trifeatures",
     tasks: [...TRIFEATURES_TASKS],
     numClasses: { redundancy: 10, uniqueness1: 10, uniqueness2: 10, synergy: 2 },
-    ssl: split(im.trainIdx, true, maxSsl, 3),
-    probeTrain: split(im.trainIdx, false, maxProbeTrain, 4),
-    probeTest: split(im.testIdx, false, maxProbeTest, 5),
+    ssl: split(im.trainIdx, true, maxSsl, "sslPairs"),
+    probeTrain: split(im.trainIdx, false, maxProbeTrain, "probeTrainPairs"),
+    probeTest: split(im.testIdx, false, maxProbeTest, "probeTestPairs"),
   };
 }

@@ -3,8 +3,9 @@
  * Data lives in typed arrays; tensors are made from it only in the training layer.
  */
 
-/** How a modality's per-sample array is laid out, which picks its encoder and augmentation. */
-export type ModalityKind = "vector" | "sequence" | "image";
+import type { ModalityKind } from "../models/modality.ts";
+
+export type { ModalityKind };
 
 /** One modality of a split: `data` holds `shape[0]` samples, row-major, float32. */
 export interface ModalityArray {

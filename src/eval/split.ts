@@ -1,18 +1,27 @@
 /**
- * Seeded holdout splits for choosing probe hyper-parameters. A small local generator (splitmix32) keeps
- * src/eval independent of the tensor-side random module; it only needs to be deterministic per seed.
+ * Seeded holdout splits for choosing probe hyper-parameters. The shuffles draw from Philox(seed) on the
+ * probe-split stream `STREAMS.probeSplit` (src/random/streams.ts), which no other purpose uses.
  */
+import { Philox } from "../random/philox.ts";
+import { STREAMS } from "../random/streams.ts";
 
-/** Deterministic uniform generator in [0, 1) from a 32-bit seed (splitmix32). */
-export function seededUniform(seed: number): () => number {
-  let state = seed >>> 0;
+const BUFFER = 256;
+
+/**
+ * Deterministic uniform generator in [0, 1): consecutive 32-bit outputs u of Philox(seed, stream),
+ * returned as u / 2^32 (exact). `seed` must be a non-negative safe integer; `stream` defaults to the
+ * probe-split stream.
+ */
+export function seededUniform(seed: number, stream: number = STREAMS.probeSplit): () => number {
+  const rng = new Philox(seed, stream);
+  const buf = new Uint32Array(BUFFER);
+  let at = BUFFER;
   return () => {
-    state = (state + 0x9e3779b9) >>> 0;
-    let z = state;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    z = (z ^ (z >>> 16)) >>> 0;
-    return z / 4294967296;
+    if (at === BUFFER) {
+      rng.nextUint32(buf);
+      at = 0;
+    }
+    return buf[at++] / 4294967296;
   };
 }
 

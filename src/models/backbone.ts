@@ -2,16 +2,18 @@
  * The shared skeleton: one encoder per modality, the fusion transformer and a projection head, with the
  * subset and masking runs the methods need.
  */
-import { concat, type Tensor } from "../tensor/mod.ts";
+import type { Tensor } from "../tensor/mod.ts";
 import { inEvalMode } from "./method.ts";
 import { Module } from "../nn/module.ts";
-import type { ModalitySpec, ModelConfig } from "./config.ts";
-import { buildEncoder, defaultEncoderKind, type TokenEncoder } from "./encoders.ts";
+import type { ArchitectureConfig } from "./architecture.ts";
+import type { ModalitySpec } from "./modality.ts";
+import { buildEncoder, defaultEncoderKind } from "./encoders.ts";
+import type { TokenEncoder } from "./token_encoder.ts";
 import { FusionTransformer, type TokenMask } from "./fusion.ts";
 import { ProjectionHead } from "./heads.ts";
 
 /** Unregistered encoders for each modality, built from the config (or each modality kind's default). */
-export function buildEncoders(specs: ModalitySpec[], cfg: ModelConfig): TokenEncoder[] {
+export function buildEncoders(specs: ModalitySpec[], cfg: ArchitectureConfig): TokenEncoder[] {
   if (specs.length < 2) {
     throw new Error(`a multimodal model needs at least 2 modalities, got ${specs.length}`);
   }
@@ -27,7 +29,7 @@ export class FusionBackbone extends Module {
   readonly fusion: FusionTransformer;
   readonly head: ProjectionHead;
 
-  constructor(specs: ModalitySpec[], cfg: ModelConfig, fusionLayers = cfg.fusionLayers) {
+  constructor(specs: ModalitySpec[], cfg: ArchitectureConfig, fusionLayers = cfg.fusionLayers) {
     super();
     this.encoders = buildEncoders(specs, cfg).map((e, i) => this.child(`enc${i}`, e));
     this.fusion = this.child("fusion", new FusionTransformer(cfg.tokenDim, cfg.fusionHeads, fusionLayers));
@@ -66,9 +68,4 @@ export class FusionBackbone extends Module {
   forward(inputs: Tensor[]): Tensor {
     return this.fusion.forward(this.encode(inputs));
   }
-}
-
-/** Concatenates per-modality features along the last axis. */
-export function concatFeatures(parts: Tensor[]): Tensor {
-  return concat(parts, 1);
 }

@@ -10,35 +10,12 @@
  * [2i-1, 2i], so after five layers output j covers input steps up to 32j only; on a 32-step window the
  * single output position depends on step 0 alone (the reference behaves the same).
  */
-import { leakyRelu, pad, permute, reshape, type Tensor } from "../tensor/mod.ts";
+import { leakyRelu, permute, reshape, type Tensor } from "../tensor/mod.ts";
 import { Module } from "../nn/module.ts";
-import { Conv1d } from "../nn/mod.ts";
+import { CausalConv1d } from "../nn/causal_conv1d.ts";
 import { FeaturesInputAdapter } from "./adapters.ts";
-import type { TokenEncoder } from "./encoders.ts";
-import type { ModalitySpec } from "./config.ts";
-
-/** Conv1d with left-only zero padding of (kernel-1)·dilation: output i depends on inputs 0..i·stride. */
-export class CausalConv1d extends Module {
-  readonly conv: Conv1d;
-  readonly leftPad: number;
-
-  constructor(inChannels: number, outChannels: number, kernelSize: number, stride = 1, dilation = 1) {
-    super();
-    this.conv = this.child("conv", new Conv1d(inChannels, outChannels, kernelSize, { stride, dilation }));
-    this.leftPad = (kernelSize - 1) * dilation;
-  }
-
-  /** Output length of an input of `length` steps: ceil(length / stride). */
-  outputLength(length: number): number {
-    return Math.ceil(length / this.conv.stride);
-  }
-
-  /** [B, C, L] -> [B, O, ceil(L / stride)]. */
-  forward(x: Tensor): Tensor {
-    if (x.rank !== 3) throw new Error(`CausalConv1d: input must be [B, C, L], got [${x.shape}]`);
-    return this.conv.forward(this.leftPad > 0 ? pad(x, [[0, 0], [0, 0], [this.leftPad, 0]]) : x);
-  }
-}
+import type { TokenEncoder } from "./token_encoder.ts";
+import type { ModalitySpec } from "./modality.ts";
 
 /** The hidden channel counts of the force encoder (the reference's). */
 export const CAUSAL_CONV_CHANNELS: readonly number[] = [16, 32, 64, 128];

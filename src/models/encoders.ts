@@ -7,18 +7,14 @@
  * - cnn: a small AlexNet-style CNN, then the patched adapter (Trifeatures).
  */
 import { maxPool2d, relu, type Tensor } from "../tensor/mod.ts";
-import { Module } from "../nn/module.ts";
 import { Conv2d, GRU, Linear, TransformerEncoderLayer } from "../nn/mod.ts";
-import type { EncoderKind, ModalitySpec, ModelConfig } from "./config.ts";
+import type { ArchitectureConfig, EncoderKind } from "./architecture.ts";
+import { ENCODER_KINDS } from "./architecture.ts";
+import type { ModalitySpec } from "./modality.ts";
+import { TokenEncoder } from "./token_encoder.ts";
 import { FeaturesInputAdapter, PatchedInputAdapter, SequenceProjection, VectorAdapter } from "./adapters.ts";
 import { ResNetEncoder } from "./resnet.ts";
 import { CausalConvEncoder } from "./causal_conv.ts";
-
-/** An encoder plus adapter: raw modality batch in, tokens [B, L, E] out. */
-export abstract class TokenEncoder extends Module {
-  abstract readonly numTokens: number;
-  abstract override forward(x: Tensor): Tensor;
-}
 
 /** Sequence [B, T, F] -> per-token projection to E. */
 export class ProjectedSequenceEncoder extends TokenEncoder {
@@ -40,7 +36,7 @@ export class SequenceTransformerEncoder extends TokenEncoder {
   readonly numTokens: number;
   readonly proj: SequenceProjection;
   readonly layers: TransformerEncoderLayer[];
-  constructor(spec: ModalitySpec, cfg: ModelConfig) {
+  constructor(spec: ModalitySpec, cfg: ArchitectureConfig) {
     super();
     const [t, f] = spec.shape;
     this.numTokens = t;
@@ -147,7 +143,7 @@ export function defaultEncoderKind(spec: ModalitySpec): EncoderKind {
 }
 
 /** Builds the encoder of one modality. */
-export function buildEncoder(kind: EncoderKind, spec: ModalitySpec, cfg: ModelConfig): TokenEncoder {
+export function buildEncoder(kind: EncoderKind, spec: ModalitySpec, cfg: ArchitectureConfig): TokenEncoder {
   const need = (k: string, rank: number) => {
     if (spec.shape.length !== rank) {
       throw new Error(`encoder "${kind}" needs ${k} samples of rank ${rank}, got shape [${spec.shape}]`);
@@ -179,7 +175,7 @@ export function buildEncoder(kind: EncoderKind, spec: ModalitySpec, cfg: ModelCo
       return new CausalConvEncoder(spec, cfg.tokenDim);
     default:
       throw new Error(
-        `encoder "${kind}" is not available (available: tokens, transformer, gru, mlp, cnn, resnet, causalconv)`,
+        `encoder "${kind}" is not available (available: ${ENCODER_KINDS.join(", ")})`,
       );
   }
 }

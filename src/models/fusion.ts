@@ -4,46 +4,12 @@
  * LayerNorm and return the CLS output. It runs on any subset of modalities (absent modalities' tokens are
  * dropped, not masked) and can replace tokens by a learnable mask token (InfMasking) or zero them (COrAL).
  */
-import {
-  add,
-  concat,
-  expandTo,
-  mul,
-  quickGelu,
-  reshape,
-  slice,
-  sub,
-  type Tensor,
-  tensor,
-} from "../tensor/mod.ts";
+import { add, concat, expandTo, mul, reshape, slice, sub, type Tensor, tensor } from "../tensor/mod.ts";
 import { Module } from "../nn/module.ts";
-import { LayerNorm, Linear, MultiheadAttention } from "../nn/mod.ts";
+import { LayerNorm } from "../nn/mod.ts";
+import { FusionBlock } from "../nn/fusion_block.ts";
 import { normal_, truncNormal_ } from "../nn/init.ts";
 import { randn } from "../tensor/mod.ts";
-
-/** One pre-LN residual block: x += MHA(LN(x)); x += MLP(LN(x)) with MLP = Linear(E,4E) QuickGELU Linear(4E,E). */
-export class FusionBlock extends Module {
-  readonly ln1: LayerNorm;
-  readonly attn: MultiheadAttention;
-  readonly ln2: LayerNorm;
-  readonly fc: Linear;
-  readonly proj: Linear;
-
-  constructor(dim: number, heads: number) {
-    super();
-    this.ln1 = this.child("ln_1", new LayerNorm(dim));
-    this.attn = this.child("attn", new MultiheadAttention(dim, heads));
-    this.ln2 = this.child("ln_2", new LayerNorm(dim));
-    this.fc = this.child("c_fc", new Linear(dim, 4 * dim));
-    this.proj = this.child("c_proj", new Linear(4 * dim, dim));
-  }
-
-  forward(x: Tensor): Tensor {
-    const h = this.ln1.forward(x);
-    x = add(x, this.attn.forward(h, h, h));
-    return add(x, this.proj.forward(quickGelu(this.fc.forward(this.ln2.forward(x)))));
-  }
-}
 
 /** How tokens of one modality are altered before fusion. */
 export interface TokenMask {

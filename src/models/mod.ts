@@ -1,17 +1,66 @@
-/** Models: encoders, adapters, the fusion transformer, heads, masking and the five methods. */
-export * from "./config.ts";
-export * from "./method.ts";
-export { buildModel } from "./build.ts";
-export { FusionBlock, FusionTransformer } from "./fusion.ts";
-export type { TokenMask } from "./fusion.ts";
+/**
+ * The shared network parts every method builds on: the architecture settings, per-modality encoders and
+ * adapters, the fusion transformer, projection heads, and the contracts a method meets (SslModel,
+ * MethodDefinition). The methods themselves are in src/methods/.
+ *
+ * @example
+ * ```ts
+ * import { architecture, FusionBackbone } from "./src/models/mod.ts";
+ * const net = new FusionBackbone([{ kind: "sequence", shape: [6, 8] }, { kind: "vector", shape: [5] }], architecture());
+ * ```
+ * @module
+ */
+export {
+  architecture,
+  ARCHITECTURE_RULES,
+  type ArchitectureConfig,
+  DEFAULT_ARCHITECTURE,
+  ENCODER_KINDS,
+  type EncoderKind,
+  PAPER_ARCHITECTURES,
+  validateArchitecture,
+} from "./architecture.ts";
+export type { ModalityKind, ModalitySpec } from "./modality.ts";
+export {
+  inEvalMode,
+  type MethodDefinition,
+  type MethodName,
+  type MethodPreset,
+  type SslModel,
+  type StepContext,
+  type StepOutput,
+} from "./method.ts";
+export {
+  arrayOf,
+  BOOLEAN,
+  checkFields,
+  type FieldRule,
+  type FieldRules,
+  FRACTION,
+  NON_NEGATIVE,
+  NON_NEGATIVE_INT,
+  oneOf,
+  POSITIVE,
+  POSITIVE_INT,
+  PROBABILITY,
+  STRING,
+  WEIGHTS,
+} from "./fields.ts";
+export { FusionTransformer, type TokenMask } from "./fusion.ts";
 export { ProjectionHead } from "./heads.ts";
 export { FeaturesInputAdapter, PatchedInputAdapter, SequenceProjection, VectorAdapter } from "./adapters.ts";
-export * from "./encoders.ts";
+export { TokenEncoder } from "./token_encoder.ts";
+export {
+  buildEncoder,
+  defaultEncoderKind,
+  GruEncoder,
+  ProjectedSequenceEncoder,
+  SequenceTransformerEncoder,
+  SmallCnnEncoder,
+  TabularEncoder,
+  VectorTokenEncoder,
+} from "./encoders.ts";
+export { RESNET_IMAGENET_STEM_MIN_SIDE, ResNetEncoder } from "./resnet.ts";
+export { CAUSAL_CONV_CHANNELS, CausalConvEncoder } from "./causal_conv.ts";
 export { buildEncoders, FusionBackbone } from "./backbone.ts";
-export { AttentionPooling } from "./attention_pool.ts";
-export { sampleBernoulliMask, sampleFixedCountMask } from "./masking.ts";
 export { sinCos2dEmbedding } from "./position.ts";
-export { CoMM } from "./methods/comm.ts";
-export { InfMasking } from "./methods/infmasking.ts";
-export { COrAL, CoralNetwork, UniqueProjector } from "./methods/coral.ts";
-export { CrossModal, CrossSelf, UnimodalNetwork } from "./methods/cross.ts";

@@ -11,48 +11,16 @@
  * timm's default, the last BN of each block is not zero-initialised, so every weight gets a gradient from
  * the first step.
  */
-import { add, maxPool2d, relu, type Tensor } from "../tensor/mod.ts";
+import { maxPool2d, relu, type Tensor } from "../tensor/mod.ts";
 import { Module } from "../nn/module.ts";
-import { BatchNorm2d, Conv2d, kaimingNormal_ } from "../nn/mod.ts";
+import type { BatchNorm2d, Conv2d } from "../nn/mod.ts";
+import { BasicBlock, resnetConv2d } from "../nn/basic_block.ts";
 import { PatchedInputAdapter } from "./adapters.ts";
-import type { TokenEncoder } from "./encoders.ts";
-import type { ModalitySpec } from "./config.ts";
+import type { TokenEncoder } from "./token_encoder.ts";
+import type { ModalitySpec } from "./modality.ts";
 
 /** Images with both sides at least this large use the ImageNet stem. */
 export const RESNET_IMAGENET_STEM_MIN_SIDE = 96;
-
-function convNoBias(inC: number, outC: number, k: number, stride: number, padding: number): Conv2d {
-  const conv = new Conv2d(inC, outC, k, { stride, padding, bias: false });
-  kaimingNormal_(conv.weight, { mode: "fan_out", nonlinearity: "relu" });
-  return conv;
-}
-
-/** conv3x3(stride)-BN-ReLU-conv3x3-BN plus the shortcut (1x1 conv + BN when the shape changes), then ReLU. */
-export class BasicBlock extends Module {
-  readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
-  readonly conv2: Conv2d;
-  readonly bn2: BatchNorm2d;
-  readonly downConv: Conv2d | null;
-  readonly downBn: BatchNorm2d | null;
-
-  constructor(inC: number, outC: number, stride: number) {
-    super();
-    this.conv1 = this.child("conv1", convNoBias(inC, outC, 3, stride, 1));
-    this.bn1 = this.child("bn1", new BatchNorm2d(outC));
-    this.conv2 = this.child("conv2", convNoBias(outC, outC, 3, 1, 1));
-    this.bn2 = this.child("bn2", new BatchNorm2d(outC));
-    const project = stride !== 1 || inC !== outC;
-    this.downConv = project ? this.child("down_conv", convNoBias(inC, outC, 1, stride, 0)) : null;
-    this.downBn = project ? this.child("down_bn", new BatchNorm2d(outC)) : null;
-  }
-
-  forward(x: Tensor): Tensor {
-    const h = this.bn2.forward(this.conv2.forward(relu(this.bn1.forward(this.conv1.forward(x)))));
-    const shortcut = this.downConv ? this.downBn!.forward(this.downConv.forward(x)) : x;
-    return relu(add(h, shortcut));
-  }
-}
 
 /** Output side of every stride-2 step here (conv 3x3 pad 1, conv 7x7 pad 3, 1x1 pad 0, max-pool 3x3 pad 1). */
 function halve(side: number): number {
@@ -60,7 +28,6 @@ function halve(side: number): number {
 }
 
 /** Image [B, C, H, W] -> ResNet-18 feature map [B, 8w, h', w'] -> h'·w' tokens of width E. */
-// Extends Module and implements TokenEncoder structurally: a value import of encoders.ts would be circular.
 export class ResNetEncoder extends Module implements TokenEncoder {
   readonly numTokens: number;
   readonly imagenetStem: boolean;
@@ -82,7 +49,7 @@ export class ResNetEncoder extends Module implements TokenEncoder {
     this.imagenetStem = h >= RESNET_IMAGENET_STEM_MIN_SIDE && w >= RESNET_IMAGENET_STEM_MIN_SIDE;
     this.stem = this.child(
       "stem",
-      this.imagenetStem ? convNoBias(c, width, 7, 2, 3) : convNoBias(c, width, 3, 1, 1),
+      this.imagenetStem ? resnetConv2d(c, width, 7, 2, 3) : resnetConv2d(c, width, 3, 1, 1),
     );
     this.stemBn = this.child("stem_bn", new BatchNorm2d(width));
     const widths = [width, 2 * width, 4 * width, 8 * width];

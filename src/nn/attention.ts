@@ -28,6 +28,7 @@ import { Module } from "./module.ts";
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention probabilities in training mode. */
   dropout?: number;
+  /** Biases in the input and output projections (default true). */
   bias?: boolean;
 }
 
@@ -42,7 +43,12 @@ export interface AttentionMasks {
   attnMask?: Tensor;
 }
 
-/** The additive [B, 1, 1, Tk] mask (0 or -∞) for a key padding mask. */
+/**
+ * The additive [B, 1, 1, Tk] mask (0 where a key is kept, -∞ where `mask` is true / nonzero) for a key
+ * padding mask of B·Tk entries ([B, Tk] when a tensor).
+ *
+ * @throws {Error} When the mask does not hold batch·keys entries (or is a tensor of rank other than 2).
+ */
 export function keyPaddingBias(
   mask: Tensor | ArrayLike<boolean | number>,
   batch: number,
@@ -58,15 +64,43 @@ export function keyPaddingBias(
   return tensor(bias, [batch, 1, 1, keys]);
 }
 
+/**
+ * Multi-head attention, batch first: query [B, Tq, E], key and value [B, Tk, E] -> [B, Tq, E], with
+ * torch.nn.MultiheadAttention's parameters (in_proj_weight [3E, E] xavier uniform, in_proj_bias [3E] zeros,
+ * out_proj Linear with a zero bias) and masks (key padding, additive attention mask).
+ *
+ * @example
+ * ```ts
+ * import { MultiheadAttention, randn } from "./mod.ts";
+ * const mha = new MultiheadAttention(32, 4);
+ * const x = randn([2, 6, 32]); // [B, T, E]
+ * const padding = [0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0]; // [B, T]: the first item's last 2 tokens are padding
+ * console.log(mha.forward(x, x, x, { keyPaddingMask: padding }).shape); // [2, 6, 32]
+ * const { weights } = mha.forwardWithWeights(x);
+ * console.log(weights.shape); // [2, 4, 6, 6], [B, H, Tq, Tk]
+ * ```
+ */
 export class MultiheadAttention extends Module {
+  /** Model width E (the last axis of query, key, value and output). */
   readonly embedDim: number;
+  /** Number of heads H; E must be divisible by H. */
   readonly numHeads: number;
+  /** Width of one head, E / H. */
   readonly headDim: number;
+  /** Dropout probability on the attention weights in training mode. */
   readonly dropoutP: number;
+  /** Packed q, k, v projection weight [3E, E] (parameter "in_proj_weight"). */
   readonly inProjWeight: Tensor;
+  /** Packed q, k, v projection bias [3E] (parameter "in_proj_bias"), or null without bias. */
   readonly inProjBias: Tensor | null;
+  /** Output projection E -> E (child "out_proj"). */
   readonly outProj: Linear;
 
+  /**
+   * Attention of width `embedDim` split into `numHeads` heads.
+   *
+   * @throws {Error} When embedDim is not divisible by numHeads or the dropout is not in [0, 1).
+   */
   constructor(embedDim: number, numHeads: number, opts: MultiheadAttentionOptions = {}) {
     super();
     if (!Number.isInteger(embedDim) || !Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads) {
@@ -86,7 +120,12 @@ export class MultiheadAttention extends Module {
     if (this.outProj.bias) constant_(this.outProj.bias, 0);
   }
 
-  /** Attention output [B, Tq, E]; key defaults to query and value to key (self-attention). */
+  /**
+   * Attention output [B, Tq, E]; key defaults to query and value to key (self-attention).
+   *
+   * @throws {Error} When the inputs are not [B, T, E] with matching batch and key lengths, or a mask has the
+   * wrong shape.
+   */
   forward(query: Tensor, key: Tensor = query, value: Tensor = key, masks: AttentionMasks = {}): Tensor {
     return this.attend(query, key, value, masks, false).output;
   }
@@ -102,6 +141,10 @@ export class MultiheadAttention extends Module {
     return { output: r.output, weights: r.weights! };
   }
 
+  /**
+   * Throws unless query, key and value are rank 3 with last axis E, one batch size, and key and value of one
+   * length.
+   */
   private checkInputs(query: Tensor, key: Tensor, value: Tensor): void {
     const E = this.embedDim;
     const bad = [query, key, value].find((t) => t.rank !== 3 || t.shape[2] !== E);
@@ -118,6 +161,10 @@ export class MultiheadAttention extends Module {
     }
   }
 
+  /**
+   * Projects the inputs, runs the `attention` op over the heads and the output projection; `keepWeights` also
+   * returns the probabilities.
+   */
   private attend(
     query: Tensor,
     key: Tensor,

@@ -2,12 +2,30 @@
 import { indexSelect, randn, reshape, Tensor } from "../tensor/mod.ts";
 import { Module } from "./module.ts";
 
+/**
+ * A lookup table of `numEmbeddings` rows of size `embeddingDim` (torch.nn.Embedding): integer indices in,
+ * their rows out; the gradient scatter-adds into the looked-up rows.
+ *
+ * @example
+ * ```ts
+ * import { Embedding } from "./mod.ts";
+ * const emb = new Embedding(100, 16); // vocabulary 100, dimension 16
+ * console.log(emb.forward([3, 7, 7]).shape, emb.forward([1, 2, 3, 4], [2, 2]).shape); // [3, 16] [2, 2, 16]
+ * ```
+ */
 export class Embedding extends Module {
+  /** Number of rows (valid indices are 0..numEmbeddings-1). */
   readonly numEmbeddings: number;
+  /** Size of each row. */
   readonly embeddingDim: number;
+  /** The table [numEmbeddings, embeddingDim] (parameter "weight"). */
   readonly weight: Tensor;
 
-  /** PyTorch default init: N(0, 1). */
+  /**
+   * A table with rows drawn from N(0, 1) (PyTorch's default init).
+   *
+   * @throws {Error} When a size is not a positive integer.
+   */
   constructor(numEmbeddings: number, embeddingDim: number) {
     super();
     if (

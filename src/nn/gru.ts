@@ -27,18 +27,41 @@ import { Module } from "./module.ts";
 export interface GRUOptions {
   /** Stacked layers (default 1). */
   numLayers?: number;
+  /** Input and hidden biases (default true). */
   bias?: boolean;
   /** Inputs and outputs are [B, T, *] (default true; false means [T, B, *]). */
   batchFirst?: boolean;
 }
 
+/**
+ * A multi-layer GRU with torch.nn.GRU's gate equations, parameter names (weight_ih_l0, …) and init U(±1/√H);
+ * batch first by default.
+ *
+ * @example
+ * ```ts
+ * import { GRU, randn } from "./mod.ts";
+ * const gru = new GRU(8, 16, { numLayers: 2 });
+ * const x = randn([4, 10, 8]); // [B, T, in]
+ * const { output, hidden } = gru.forwardWithHidden(x);
+ * console.log(output.shape, hidden.shape); // [4, 10, 16] [2, 4, 16]
+ * ```
+ */
 export class GRU extends Module {
+  /** Features per input step. */
   readonly inputSize: number;
+  /** Hidden state size H (also the output's last axis). */
   readonly hiddenSize: number;
+  /** Stacked layers. */
   readonly numLayers: number;
+  /** Inputs and outputs are [B, T, *] (true) or [T, B, *] (false). */
   readonly batchFirst: boolean;
   private readonly weights: { wih: Tensor; whh: Tensor; bih: Tensor | null; bhh: Tensor | null }[] = [];
 
+  /**
+   * A GRU from `inputSize` features to `hiddenSize` hidden units.
+   *
+   * @throws {Error} When a size or numLayers is not a positive integer.
+   */
   constructor(inputSize: number, hiddenSize: number, opts: GRUOptions = {}) {
     super();
     const numLayers = opts.numLayers ?? 1;

@@ -80,10 +80,12 @@ export function constant_(t: Tensor, value: number): Tensor {
   return t;
 }
 
+/** Fills t with 0 in place and returns it. */
 export function zeros_(t: Tensor): Tensor {
   return constant_(t, 0);
 }
 
+/** Fills t with 1 in place and returns it. */
 export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }
@@ -105,8 +107,11 @@ export function xavierNormal_(t: Tensor, gain = 1, rng: Philox = globalGenerator
 export interface KaimingOptions {
   /** Negative slope of the rectifier after this layer (leaky_relu only); default 0. */
   a?: number;
+  /** Preserve the variance of the forward pass ("fan_in", default) or of the backward pass ("fan_out"). */
   mode?: "fan_in" | "fan_out";
+  /** The nonlinearity after the layer, for the gain (default "leaky_relu", as PyTorch). */
   nonlinearity?: Nonlinearity;
+  /** Generator to draw from (default: the global one). */
   rng?: Philox;
 }
 

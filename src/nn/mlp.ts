@@ -27,6 +27,11 @@ export interface MLPOptions {
  * { norm: "batch" })`.
  */
 export class MLP extends Sequential {
+  /**
+   * Builds the layers for `sizes` ([in, hidden…, out]).
+   *
+   * @throws {Error} When sizes has fewer than two entries (or a Linear size is not a positive integer).
+   */
   constructor(readonly sizes: number[], opts: MLPOptions = {}) {
     super();
     if (sizes.length < 2) throw new Error(`MLP: sizes needs at least [in, out], got [${sizes}]`);

@@ -16,7 +16,9 @@ export interface LoadStateDictOptions {
 
 /** What {@link Module.loadStateDict} did not match (always empty in strict mode, which throws instead). */
 export interface LoadStateDictResult {
+  /** Keys this module has that the state dict lacks (left unchanged). */
   missingKeys: string[];
+  /** Keys of the state dict this module does not have (ignored). */
   unexpectedKeys: string[];
 }
 
@@ -26,7 +28,12 @@ export interface BufferOptions {
   persistent?: boolean;
 }
 
-/** Copies src's values into dst's storage (same element count), across backends when needed. */
+/**
+ * Copies src's values into dst's storage in place (same element count; shapes may differ), across backends
+ * when needed. No gradient is recorded.
+ *
+ * @throws {Error} When the element counts differ.
+ */
 export function copyValues(dst: Tensor, src: Tensor): void {
   if (dst.size !== src.size) {
     throw new Error(`copyValues: ${shapeStr(src.shape)} does not fit ${shapeStr(dst.shape)}`);
@@ -43,6 +50,27 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
+/**
+ * Base class of every layer: a tree of named parameters, buffers and child modules with PyTorch-style dotted
+ * names, train/eval switching, freezing and state-dict save/restore. Subclasses register what they own with
+ * `param`, `buffer` and `child` in the constructor and implement `forward`.
+ *
+ * @example
+ * ```ts
+ * import { Linear, Module, randn, relu, type Tensor } from "./mod.ts";
+ * class TwoLayer extends Module {
+ *   readonly fc1: Linear = this.child("fc1", new Linear(8, 16));
+ *   readonly fc2: Linear = this.child("fc2", new Linear(16, 2));
+ *   forward(x: Tensor): Tensor {
+ *     return this.fc2.forward(relu(this.fc1.forward(x)));
+ *   }
+ * }
+ * const net = new TwoLayer();
+ * console.log(net.forward(randn([4, 8])).shape); // [4, 2]
+ * console.log([...net.stateDict().keys()]); // ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+ * net.eval(); // inference mode for dropout / batch norm
+ * ```
+ */
 export abstract class Module {
   /** Training mode (dropout active, batch statistics); switched recursively by train()/eval(). */
   training = true;
@@ -82,6 +110,7 @@ export abstract class Module {
     return m;
   }
 
+  /** Throws unless `name` is non-empty and not yet used by a parameter, buffer or child of this module. */
   private checkFree(name: string): void {
     if (!name) throw new Error(`${this.constructor.name}: empty name`);
     if (this.params.has(name) || this.buffers.has(name) || this.children.has(name)) {
@@ -115,6 +144,7 @@ export abstract class Module {
     return out;
   }
 
+  /** Every distinct parameter, in {@link Module.namedParameters} order (what an optimizer takes). */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, t]) => t);
   }

@@ -1,6 +1,17 @@
 /**
- * Saving and loading a module's state dict (parameters + persistent buffers, by dotted name) as a
- * safetensors file of float32 tensors, written atomically.
+ * The persistence path of the library: named tensors to and from safetensors entries, and a module's state
+ * dict (parameters + persistent buffers, by dotted name) as a safetensors file of float32 tensors, written
+ * atomically. The optimizer's state (src/optim/state_io.ts) and training checkpoints (src/train/checkpoint.ts)
+ * are built on these.
+ *
+ * @example
+ * ```ts
+ * import { Linear, loadModule, saveModule } from "./mod.ts";
+ * const layer = new Linear(4, 2);
+ * saveModule("/tmp/layer.safetensors", layer, { note: "demo" });
+ * const { metadata } = loadModule("/tmp/layer.safetensors", new Linear(4, 2));
+ * ```
+ * @module
  */
 import { loadSafetensors, type SafetensorsTensor, saveSafetensors } from "../io/safetensors.ts";
 import { type Tensor, tensor } from "../tensor/mod.ts";
@@ -39,15 +50,23 @@ export function saveModule(path: string, module: Module, metadata?: Record<strin
 
 /** What {@link loadModule} returns: the key report of loadStateDict and the file's metadata. */
 export interface LoadModuleResult extends LoadStateDictResult {
+  /** The file's string metadata. */
   metadata: Record<string, string>;
+}
+
+/** Options of {@link loadModule}: loadStateDict's, plus a check of the file's metadata before anything loads. */
+export interface LoadModuleOptions extends LoadStateDictOptions {
+  /** Called with the file's metadata before any value is copied; throw to refuse the file. */
+  checkMetadata?: (metadata: Record<string, string>) => void;
 }
 
 /**
  * Loads a file written by {@link saveModule} into `module` (values copied in place). Errors name the file
  * and the keys or shapes that did not match.
  */
-export function loadModule(path: string, module: Module, opts: LoadStateDictOptions = {}): LoadModuleResult {
+export function loadModule(path: string, module: Module, opts: LoadModuleOptions = {}): LoadModuleResult {
   const file = loadSafetensors(path);
+  opts.checkMetadata?.(file.metadata);
   const state = fromSafetensors(file.tensors, path);
   try {
     return { ...module.loadStateDict(state, opts), metadata: file.metadata };

@@ -27,14 +27,27 @@ export const CLIP_LOGIT_SCALE_INIT: number = Math.log(1 / 0.07);
 export const CLIP_LOGIT_SCALE_MAX: number = Math.log(100);
 
 /**
- * CLIP loss: logits = exp(s) · ẑ1 ẑ2ᵀ with ẑ the L2-normalised inputs; the mean of the row-wise and the
- * column-wise cross-entropy with the diagonal as targets.
+ * CLIP loss: logits = exp(s) · ẑ1 ẑ2ᵀ with ẑ the L2-normalised inputs ([N, D] each) and s the one-element
+ * logit-scale parameter; the mean of the row-wise and the column-wise cross-entropy with the diagonal as
+ * targets. Returns a scalar.
  *
  * The clamp: the official code clamps the parameter in place to [0, ln 100] in each training step. Here the
  * loss uses exp(clamp(s, 0, ln 100)), so the scale never exceeds 100 whatever the parameter holds (the
- * gradient to s is 0 while s is outside the range and passes at the bounds), and the trainer should also
- * call clampLogitScale(s) after every optimizer step, as CLIP does, so the parameter itself stays in range
- * and can always move back.
+ * gradient to s is 0 while s is outside the range and passes at the bounds), and the trainer should also call
+ * clampLogitScale(s) after every optimizer step, as CLIP does, so the parameter itself stays in range and can
+ * always move back.
+ *
+ * @throws {Error} When z1 and z2 are not same-shape [N, D] batches or logitScale has more than one element.
+ *
+ * @example
+ * ```ts
+ * import { CLIP_LOGIT_SCALE_INIT, clampLogitScale, clipLoss, full, randn } from "./mod.ts";
+ * const logitScale = full([], CLIP_LOGIT_SCALE_INIT).asParameter("logit_scale");
+ * const loss = clipLoss(randn([8, 32]), randn([8, 32]), logitScale);
+ * loss.backward();
+ * clampLogitScale(logitScale); // after the optimizer step
+ * console.log(loss.shape, logitScale.grad !== null); // [] true
+ * ```
  */
 export function clipLoss(z1: Tensor, z2: Tensor, logitScale: Tensor): Tensor {
   checkPair("clipLoss", "z1", z1, "z2", z2);
@@ -69,9 +82,13 @@ export interface CrossSelfOptions {
 
 /** Cross+Self total and parts. */
 export interface CrossSelfParts {
+  /** cross + sslScale · ½ · (self1 + self2), the loss to minimise. */
   total: Tensor;
+  /** The cross-modal term (CLIP loss or NT-Xent). */
   cross: Tensor;
+  /** NT-Xent between modality 1's two augmented views. */
   self1: Tensor;
+  /** NT-Xent between modality 2's two augmented views. */
   self2: Tensor;
 }
 

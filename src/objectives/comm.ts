@@ -9,11 +9,29 @@ import { ntXentUnit } from "./nt_xent.ts";
 
 /** Options of commLoss: the temperature and optional per-term weights (one per entry of z1). */
 export interface CommLossOptions {
+  /** Temperature τ of every NT-Xent term (finite, > 0). */
   tau: number;
+  /** Weight per term, one per entry of z1 (default all 1). */
   weights?: number[];
 }
 
-/** mean_i w_i · ½(ntXent(z1[i], z2[last]) + ntXent(z2[i], z1[last])). Inputs are raw head outputs. */
+/**
+ * The CoMM loss mean_i w_i · ½(ntXent(z1[i], z2[last], τ) + ntXent(z2[i], z1[last], τ)) over the n+1 fusion
+ * outputs of two views (modality subsets first, the full fusion last; raw [N, D] head outputs). Returns a
+ * scalar.
+ *
+ * @throws {Error} When the lists are empty or of different lengths, an embedding is not [N, D] like the full
+ * fusion, tau is invalid, or weights has the wrong length.
+ *
+ * @example
+ * ```ts
+ * import { commLoss, randn } from "./mod.ts";
+ * // two modalities: [only modality 1, only modality 2, full fusion], each [N, D], for both views
+ * const z1 = [randn([16, 64]), randn([16, 64]), randn([16, 64])];
+ * const z2 = [randn([16, 64]), randn([16, 64]), randn([16, 64])];
+ * console.log(commLoss(z1, z2, { tau: 0.1 }).shape); // []
+ * ```
+ */
 export function commLoss(z1: Tensor[], z2: Tensor[], opts: CommLossOptions): Tensor {
   checkTau("commLoss", opts.tau);
   checkViewLists("commLoss", z1, z2);

@@ -14,22 +14,31 @@ import { ntXentUnit } from "./nt_xent.ts";
 
 /** Inputs of COrAL: the fused shared-path outputs and the per-modality unique outputs of both views. */
 export interface CoralInputs {
+  /** Fused shared-path head output of view 1, z'_S [N, D]. */
   shared1: Tensor;
+  /** Fused shared-path head output of view 2, z''_S [N, D]. */
   shared2: Tensor;
+  /** Unique head outputs of view 1, exactly [u'_1, u'_2], each [N, D]. */
   unique1: Tensor[];
+  /** Unique head outputs of view 2, exactly [u''_1, u''_2], each [N, D]. */
   unique2: Tensor[];
 }
 
 /** Temperature and term weights (defaults wShared 1, wUnique 1, wOrtho 10). */
 export interface CoralLossOptions {
+  /** Temperature τ of the NT-Xent terms (finite, > 0). */
   tau: number;
+  /** Weight of the shared NT-Xent term (default 1). */
   wShared?: number;
+  /** Weight of the two unique NT-Xent terms (default 1). */
   wUnique?: number;
+  /** Weight of the six orthogonality cos² terms (default 10). */
   wOrtho?: number;
 }
 
 /** The COrAL total and its unweighted parts: total = wShared·shared + wUnique·unique + wOrtho·ortho. */
 export interface CoralParts {
+  /** The weighted sum, the loss to minimise (a scalar). */
   total: Tensor;
   /** NCE(z'_S, z''_S). */
   shared: Tensor;
@@ -39,7 +48,24 @@ export interface CoralParts {
   ortho: Tensor;
 }
 
-/** The COrAL loss (a scalar). */
+/**
+ * The COrAL loss, a scalar: wShared·NCE(shared) + wUnique·(NCE of each unique pair) + wOrtho·(six mean cos²
+ * orthogonality terms); inputs are raw [N, D] head outputs.
+ *
+ * @throws {Error} When an input is not a same-shape [N, D] batch, a unique list does not hold exactly 2
+ * entries, tau is invalid or a weight is not finite.
+ *
+ * @example
+ * ```ts
+ * import { coralLoss, randn } from "./mod.ts";
+ * const e = () => randn([16, 32]); // [N, D]
+ * const loss = coralLoss(
+ *   { shared1: e(), shared2: e(), unique1: [e(), e()], unique2: [e(), e()] },
+ *   { tau: 0.1 },
+ * );
+ * console.log(loss.shape); // []
+ * ```
+ */
 export function coralLoss(x: CoralInputs, opts: CoralLossOptions): Tensor {
   return coralLossParts(x, opts).total;
 }

@@ -36,11 +36,26 @@ import { SELF_MASK } from "./nt_xent.ts";
 
 /** Options of the masking term: temperature and the (already ramped) λ of this epoch. */
 export interface InfMaskingLossOptions {
+  /** Temperature τ (finite, > 0). */
   tau: number;
+  /** Weight λ of the variance term for this epoch, already ramped (finite, >= 0; see lambdaRamp). */
   lambda: number;
 }
 
-/** One view's masking term. q: unmasked full fusion [N, D]; masked: K masked full fusions [N, D]. */
+/**
+ * One view's InfMasking term: q is the unmasked full fusion [N, D], `masked` its K >= 1 masked full fusions
+ * [N, D] (raw head outputs, L2-normalised here). Returns a scalar.
+ *
+ * @throws {Error} When masked is empty, a shape differs from q's, tau is invalid or lambda is negative.
+ *
+ * @example
+ * ```ts
+ * import { infMaskingLoss, randn } from "./mod.ts";
+ * const q = randn([16, 32]);
+ * const masked = [randn([16, 32]), randn([16, 32]), randn([16, 32])]; // K = 3
+ * console.log(infMaskingLoss(q, masked, { tau: 0.1, lambda: 0.5 }).shape); // []
+ * ```
+ */
 export function infMaskingLoss(q: Tensor, masked: Tensor[], opts: InfMaskingLossOptions): Tensor {
   checkMaskInputs("infMaskingLoss", "q", q, "masked", masked);
   checkTau("infMaskingLoss", opts.tau);
@@ -68,7 +83,18 @@ export function infMaskingLossUnit(q: Tensor, masked: Tensor[], tau: number, lam
   return add(crossEntropy, mulScalar(mean(v), 0.5));
 }
 
-/** λ ramped linearly over training: λ·(epoch+1)/maxEpochs, epoch 0-based (applied by the trainer). */
+/**
+ * λ ramped linearly over training: λ·(epoch+1)/maxEpochs, epoch 0-based (the trainer applies it).
+ *
+ * @throws {Error} When lambda is negative or not finite, maxEpochs is not an integer >= 1 or epoch not an
+ * integer >= 0.
+ *
+ * @example
+ * ```ts
+ * import { lambdaRamp } from "./mod.ts";
+ * console.log(lambdaRamp(1, 0, 4), lambdaRamp(1, 3, 4)); // 0.25 1
+ * ```
+ */
 export function lambdaRamp(lambda: number, epoch: number, maxEpochs: number): number {
   checkFinite("lambdaRamp", "lambda", lambda, true);
   if (!Number.isInteger(maxEpochs) || maxEpochs < 1) {
@@ -82,16 +108,23 @@ export function lambdaRamp(lambda: number, epoch: number, maxEpochs: number): nu
 
 /** Inputs of the full InfMasking objective (see infMaskingObjective). */
 export interface InfMaskingInputs {
+  /** View 1's fusion outputs, modality subsets first and the full fusion last, each [N, D]. */
   z1: Tensor[];
+  /** View 2's fusion outputs, in the order of z1. */
   z2: Tensor[];
+  /** View 1's K masked full fusions, each [N, D]. */
   masked1: Tensor[];
+  /** View 2's K masked full fusions (as many as masked1). */
   masked2: Tensor[];
 }
 
 /** Options of the full objective: weights has one entry per term, 2 + z1.length. */
 export interface InfMaskingObjectiveOptions {
+  /** Temperature τ of every term (finite, > 0). */
   tau: number;
+  /** Ramped λ of the masking terms (finite, >= 0). */
   lambda: number;
+  /** Weights [mask1, mask2, ...one per CoMM term], 2 + z1.length entries (default all 1). */
   weights?: number[];
 }
 
@@ -107,7 +140,24 @@ export interface InfMaskingParts {
   comm: Tensor;
 }
 
-/** mean(w ⊙ [infMaskingLoss(z1[last], masked1), infMaskingLoss(z2[last], masked2), ...CoMM terms]). */
+/**
+ * The full InfMasking objective, a scalar: mean(w ⊙ [infMaskingLoss(z1[last], masked1),
+ * infMaskingLoss(z2[last], masked2), ...CoMM terms]).
+ *
+ * @throws {Error} When the lists do not match in length or shape, masked1 and masked2 differ in K, tau or
+ * lambda is invalid, or weights has the wrong length.
+ *
+ * @example
+ * ```ts
+ * import { infMaskingObjective, randn } from "./mod.ts";
+ * const e = () => randn([16, 32]); // [N, D]
+ * const loss = infMaskingObjective(
+ *   { z1: [e(), e(), e()], z2: [e(), e(), e()], masked1: [e(), e()], masked2: [e(), e()] },
+ *   { tau: 0.1, lambda: 0.5 },
+ * );
+ * console.log(loss.shape); // []
+ * ```
+ */
 export function infMaskingObjective(x: InfMaskingInputs, opts: InfMaskingObjectiveOptions): Tensor {
   return infMaskingObjectiveParts(x, opts).total;
 }

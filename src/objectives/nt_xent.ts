@@ -29,7 +29,21 @@ import { constantLike } from "./constants.ts";
 /** The shift the official code subtracts from self-similarities ("INF"). */
 export const SELF_MASK: number = 1e8;
 
-/** NT-Xent of raw head outputs z1, z2 ([N, D] each); both are L2-normalised here. Returns a scalar. */
+/**
+ * NT-Xent (SimCLR's 2N-row contrastive loss with same-side negatives) of raw head outputs z1, z2 ([N, D]
+ * each, row i of both a positive pair); both are L2-normalised here. Returns a scalar.
+ *
+ * @throws {Error} When z1 and z2 are not same-shape non-empty [N, D] batches, or tau is not a finite number
+ * > 0.
+ *
+ * @example
+ * ```ts
+ * import { ntXent, randn } from "./mod.ts";
+ * const z1 = randn([8, 32]), z2 = randn([8, 32]); // two views' projections [N, D]
+ * const loss = ntXent(z1, z2, 0.1);
+ * console.log(loss.shape, loss.item() > 0); // [] true
+ * ```
+ */
 export function ntXent(z1: Tensor, z2: Tensor, tau: number): Tensor {
   checkPair("ntXent", "z1", z1, "z2", z2);
   checkTau("ntXent", tau);

@@ -10,3 +10,4 @@ export { constantSchedule, warmupCosineSchedule } from "./schedule.ts";
 export type { LrSchedule, WarmupCosineOptions } from "./schedule.ts";
 export { isNoDecay, NO_DECAY_NAME_PARTS, paramGroupsNoDecay } from "./groups.ts";
 export { loadOptimizer, saveOptimizer } from "./state_io.ts";
+export type { LoadOptimizerOptions, OptimizerScalars } from "./state_io.ts";

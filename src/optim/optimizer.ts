@@ -7,15 +7,21 @@ import { keep, shapeStr, type Tensor, zeros } from "../tensor/mod.ts";
 
 /** A group of parameters sharing hyperparameters; unset ones take the optimizer's defaults. */
 export interface ParamGroup {
+  /** The parameters of the group (each may appear in only one group of an optimizer). */
   params: Tensor[];
+  /** Learning rate of the group (default: the optimizer's). */
   lr?: number;
+  /** Weight decay of the group (default: the optimizer's). */
   weightDecay?: number;
 }
 
 /** A group after defaults were applied. */
 export interface ResolvedParamGroup {
+  /** The parameters of the group. */
   params: Tensor[];
+  /** Current learning rate of the group (changed by setLr). */
   lr: number;
+  /** Weight decay of the group. */
   weightDecay: number;
 }
 
@@ -25,9 +31,13 @@ export interface ResolvedParamGroup {
  * state (not copies).
  */
 export interface OptimizerStateDict {
+  /** Class name of the optimizer that wrote it ("AdamW", "SGD"); loading checks it. */
   kind: string;
+  /** Learning rate and weight decay of each group, in group order. */
   groups: { lr: number; weightDecay: number }[];
+  /** Updates applied to each parameter, by flat index (0: no state yet). */
   steps: number[];
+  /** State tensors keyed `<flat param index>.<slot>`, e.g. `3.exp_avg`. */
   tensors: Map<string, Tensor>;
 }
 
@@ -37,16 +47,31 @@ function isGroupList(p: Tensor[] | ParamGroup[]): p is ParamGroup[] {
 
 /** The state of one parameter: how many updates it received and its named state tensors. */
 export interface ParamState {
+  /** Number of updates applied to the parameter. */
   step: number;
+  /** The optimizer's state tensors for the parameter by slot name (shape of the parameter). */
   slots: Map<string, Tensor>;
 }
 
+/**
+ * Base class of the optimizers: parameter groups with their own learning rate and weight decay, per-parameter
+ * state tensors (kept across tidy scopes) and a state dict for exact resumption. Subclasses implement `step`
+ * and `slotNames`.
+ */
 export abstract class Optimizer {
+  /** The parameter groups with their resolved hyperparameters (lr is updated in place by setLr). */
   readonly groups: ResolvedParamGroup[];
   /** Per flat parameter index: the number of updates applied and the named state tensors. */
   protected readonly state: Map<number, ParamState> = new Map();
   private readonly flat: Tensor[] = [];
 
+  /**
+   * An optimizer over a list of parameters (one group) or over parameter groups; unset group hyperparameters
+   * take `defaults`.
+   *
+   * @throws {Error} When there are no parameters, a parameter appears twice, or a group's lr or weight
+   * decay is negative or NaN.
+   */
   constructor(params: Tensor[] | ParamGroup[], defaults: { lr: number; weightDecay: number }) {
     const list: ParamGroup[] = isGroupList(params) ? params : [{ params: params as Tensor[] }];
     const seen = new Set<Tensor>();
@@ -124,6 +149,10 @@ export abstract class Optimizer {
   /** The slot names this optimizer keeps per parameter. */
   protected abstract slotNames(): string[];
 
+  /**
+   * The optimizer state: hyperparameters per group, steps per parameter and the live state tensors (not
+   * copies: read them, do not dispose them).
+   */
   stateDict(): OptimizerStateDict {
     const tensors = new Map<string, Tensor>();
     const steps = this.flat.map((_, i) => this.state.get(i)?.step ?? 0);
@@ -136,7 +165,12 @@ export abstract class Optimizer {
     };
   }
 
-  /** Restores a state dict from an optimizer over parameters of the same shapes, in the same order. */
+  /**
+   * Restores a state dict from an optimizer of the same class over parameters of the same shapes, in the same
+   * order (values are copied in; the dict's tensors stay the caller's).
+   *
+   * @throws {Error} When the class, group or parameter counts, a key or a shape do not match.
+   */
   loadStateDict(sd: OptimizerStateDict): void {
     const name = this.constructor.name;
     if (sd.kind !== name) throw new Error(`${name}.loadStateDict: state is from a ${sd.kind}`);
@@ -178,6 +212,7 @@ export abstract class Optimizer {
     });
   }
 
+  /** Disposes every state tensor and forgets all per-parameter state. */
   private clearState(): void {
     for (const s of this.state.values()) for (const t of s.slots.values()) t.dispose();
     this.state.clear();

@@ -3,7 +3,11 @@
 /** A learning-rate schedule. */
 export type LrSchedule = (step: number) => number;
 
-/** The same rate at every step. */
+/**
+ * The same rate at every step.
+ *
+ * @throws {Error} When lr is negative or NaN.
+ */
 export function constantSchedule(lr: number): LrSchedule {
   if (!(lr >= 0)) throw new Error(`constantSchedule: invalid lr ${lr}`);
   return () => lr;
@@ -11,8 +15,11 @@ export function constantSchedule(lr: number): LrSchedule {
 
 /** Options of {@link warmupCosineSchedule}. */
 export interface WarmupCosineOptions {
+  /** Peak rate, reached at the last warmup step. */
   baseLr: number;
+  /** Number of linear warmup steps W (an integer >= 0). */
   warmupSteps: number;
+  /** Step at which the cosine reaches minLr (an integer > warmupSteps). */
   totalSteps: number;
   /** Rate at step 0 of the warmup (default 0). */
   startLr?: number;
@@ -23,8 +30,20 @@ export interface WarmupCosineOptions {
 /**
  * Linear warmup then cosine annealing, as pl_bolts' LinearWarmupCosineAnnealingLR (closed form), which the
  * reference code steps once per epoch:
- *   s < W:  startLr + s·(baseLr - startLr)/max(1, W - 1)          (reaches baseLr at s = W - 1)
- *   s ≥ W:  minLr + ½(baseLr - minLr)(1 + cos(π (s - W)/(total - W)))   (minLr from s = total on)
+ * ```text
+ * s < W:  startLr + s·(baseLr - startLr)/max(1, W - 1)                  (reaches baseLr at s = W - 1)
+ * s ≥ W:  minLr + ½(baseLr - minLr)(1 + cos(π (s - W)/(total - W)))     (minLr from s = total on)
+ * ```
+ *
+ * @throws {Error} When warmupSteps and totalSteps are not integers with 0 <= W < total, a rate is negative,
+ * or the schedule is called with a negative step.
+ *
+ * @example
+ * ```ts
+ * import { warmupCosineSchedule } from "./mod.ts";
+ * const lr = warmupCosineSchedule({ baseLr: 1e-3, warmupSteps: 10, totalSteps: 100 });
+ * console.log(lr(0), lr(9), lr(100)); // 0 0.001 0
+ * ```
  */
 export function warmupCosineSchedule(opts: WarmupCosineOptions): LrSchedule {
   const { baseLr, warmupSteps: W, totalSteps: total } = opts;

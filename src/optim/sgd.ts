@@ -9,18 +9,47 @@ import { Optimizer, type ParamGroup } from "./optimizer.ts";
 
 /** Hyperparameters of {@link SGD}. */
 export interface SGDOptions {
+  /** Learning rate (required, as in PyTorch). */
   lr: number;
+  /** Momentum factor μ (default 0: plain SGD). */
   momentum?: number;
+  /** Dampening of the momentum update (default 0). */
   dampening?: number;
+  /** L2 penalty added to the gradient as wd·p (default 0). */
   weightDecay?: number;
+  /** Nesterov momentum (default false; needs momentum > 0 and dampening 0). */
   nesterov?: boolean;
 }
 
+/**
+ * Stochastic gradient descent with optional momentum, dampening, Nesterov and L2 weight decay, as
+ * torch.optim.SGD (state "momentum_buffer" when momentum > 0).
+ *
+ * @example
+ * ```ts
+ * import { Linear, mean, randn, SGD, square, tidy } from "./mod.ts";
+ * const model = new Linear(3, 1);
+ * const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true });
+ * const x = randn([8, 3]);
+ * tidy(() => mean(square(model.forward(x))).backward());
+ * opt.step();
+ * opt.zeroGrad();
+ * ```
+ */
 export class SGD extends Optimizer {
+  /** Momentum factor μ (0: none). */
   readonly momentum: number;
+  /** Dampening of the momentum update. */
   readonly dampening: number;
+  /** Whether the Nesterov variant is used. */
   readonly nesterov: boolean;
 
+  /**
+   * SGD over `params` (a list or groups) with `opts` as defaults for the groups.
+   *
+   * @throws {Error} When momentum is negative, nesterov is set without momentum > 0 and dampening 0, or the
+   * groups are invalid.
+   */
   constructor(params: Tensor[] | ParamGroup[], opts: SGDOptions) {
     super(params, { lr: opts.lr, weightDecay: opts.weightDecay ?? 0 });
     this.momentum = opts.momentum ?? 0;
@@ -32,10 +61,12 @@ export class SGD extends Optimizer {
     }
   }
 
+  /** "momentum_buffer" when momentum > 0, else no state. */
   protected slotNames(): string[] {
     return this.momentum > 0 ? ["momentum_buffer"] : [];
   }
 
+  /** One SGD update of every parameter that has a gradient (parameters without one are skipped). */
   step(): void {
     for (const [g, i, p, grad] of this.withGrads()) {
       const s = this.stateOf(i, p, this.slotNames());

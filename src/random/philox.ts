@@ -106,7 +106,23 @@ export function u32ToUniform(x: number): number {
   return Math.fround(Math.fround(x) * INV_2POW32 + HALF_INV_2POW32);
 }
 
-/** Seeded Philox4x32-10 stream; see the module comment for the exact layout. */
+/**
+ * Seeded Philox4x32-10 stream, bit-compatible with cuRAND's PHILOX4_32_10 (see the module comment for the
+ * exact layout). Every draw of n values consumes exactly n 32-bit outputs (normal: 2·ceil(n/2)), so `offset`
+ * and `skip` make any position reproducible; `fork` gives an independent stream of the same seed.
+ *
+ * @example
+ * ```ts
+ * import { Philox } from "./mod.ts";
+ * const rng = new Philox(42);
+ * const u = rng.uniform(4); // 4 float32 in (0, 1]
+ * const z = rng.normal(2, 0, 1);
+ * console.log(u.length, z.length, rng.offset); // 4 2 6n
+ * const again = new Philox(42);
+ * again.skip(4);
+ * console.log(again.normal(2)[0] === z[0]); // true
+ * ```
+ */
 export class Philox {
   /** 64-bit key (cuRAND seed). */
   readonly seed: bigint;

@@ -80,9 +80,19 @@ function cloneOf(a: Tensor): Tensor {
 }
 
 /**
- * Backpropagates from `root`. Without `gradOutput` the root must be a scalar (gradient 1).
- * Leaf tensors with requiresGrad receive (accumulate) `.grad`; intermediate gradients are freed as they are
- * consumed.
+ * Backpropagates from `root`. Without `gradOutput` the root must be a scalar (gradient 1); with it,
+ * `gradOutput` must have root's size. Leaf tensors with requiresGrad receive (accumulate) `.grad`;
+ * intermediate gradients are freed as they are consumed.
+ *
+ * @throws {Error} When root does not require grad, is not a scalar without `gradOutput`, or the sizes differ.
+ *
+ * @example
+ * ```ts
+ * import { backward, tensor } from "./mod.ts";
+ * const w = tensor([1, 2, 3], [3], { requiresGrad: true });
+ * backward(w.mul(w).sum()); // same as .backward()
+ * console.log(w.grad?.dataSync()); // Float32Array [2, 4, 6]
+ * ```
  */
 export function backward(root: Tensor, gradOutput?: Tensor): void {
   if (!root.requiresGrad) throw new Error(`backward(): tensor ${shapeStr(root.shape)} does not require grad`);

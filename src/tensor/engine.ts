@@ -5,8 +5,11 @@
 
 /** What the engine needs to know about a tensor to manage it. */
 export interface Disposable {
+  /** Whether the storage was already released. */
   readonly isDisposed: boolean;
+  /** Set by {@link keep}: the object survives every enclosing tidy scope. */
   kept: boolean;
+  /** Releases the storage; must be safe to call twice. */
   dispose(): void;
 }
 
@@ -19,7 +22,18 @@ export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Runs fn with gradient recording switched off (restored afterwards, also on throw). */
+/**
+ * Runs fn with gradient recording switched off (restored afterwards, also on throw); use it for evaluation
+ * and for in-place parameter updates.
+ *
+ * @example
+ * ```ts
+ * import { noGrad, tensor } from "./mod.ts";
+ * const w = tensor([1, 2], [2], { requiresGrad: true });
+ * const y = noGrad(() => w.mul(3));
+ * console.log(y.requiresGrad); // false
+ * ```
+ */
 export function noGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
   gradEnabled = false;
@@ -46,7 +60,21 @@ export function numLiveTensors(): number {
   return liveCount;
 }
 
-/** Marks a tensor as surviving every enclosing tidy scope (parameters, optimizer state, gradients). */
+/**
+ * Marks a tensor as surviving every enclosing tidy scope (parameters, optimizer state, gradients); it must
+ * then be disposed by hand. Returns `t` for chaining.
+ *
+ * @example
+ * ```ts
+ * import { keep, tensor, tidy } from "./mod.ts";
+ * let total = tensor([0], [1]);
+ * tidy(() => {
+ *   total = keep(total.add(1)); // outlives the scope
+ * });
+ * console.log(total.item()); // 1
+ * total.dispose();
+ * ```
+ */
 export function keep<T extends Disposable>(t: T): T {
   t.kept = true;
   for (const s of scopes) s.delete(t);
@@ -68,8 +96,19 @@ function collect(value: unknown, out: Set<Disposable>, depth = 0): void {
 }
 
 /**
- * Runs fn and disposes every tensor made inside it that the result does not hold (tensors inside arrays,
- * Maps and plain objects of the result are kept and move to the enclosing scope).
+ * Runs fn and disposes every tensor made inside it that the result does not hold (tensors inside arrays, Maps
+ * and plain objects of the result are kept and move to the enclosing scope). Kept tensors are never disposed.
+ *
+ * @throws {Error} When fn returns a Promise (scopes must be synchronous).
+ *
+ * @example
+ * ```ts
+ * import { numLiveTensors, tensor, tidy } from "./mod.ts";
+ * const x = tensor([1, 2, 3], [3]);
+ * const before = numLiveTensors();
+ * const y = tidy(() => x.mul(2).add(1).sum()); // the two intermediates are freed
+ * console.log(y.item(), numLiveTensors() - before); // 15 1
+ * ```
  */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Disposable>();

@@ -5,6 +5,7 @@ import "../backend/cuda/register.ts";
 export { Tensor } from "./tensor.ts";
 export type { GradNode } from "./tensor.ts";
 export { keep, noGrad, numLiveTensors, tidy } from "./engine.ts";
+export type { Disposable } from "./engine.ts";
 export { backward, registeredGradients, registerGradient } from "./autograd.ts";
 export type { GradientFn } from "./autograd.ts";
 export * from "./ops/create.ts";

@@ -8,23 +8,55 @@ import { tensor } from "./ops/create.ts";
 
 let globalRng = new Philox(0);
 
-/** Re-seeds the global generator used by init, dropout and random tensors (stream picks an independent sequence). */
+/**
+ * Re-seeds the global generator used by init, dropout and random tensors; `stream` picks an independent
+ * sequence for the same seed.
+ *
+ * @example
+ * ```ts
+ * import { randn, setSeed } from "./mod.ts";
+ * setSeed(42);
+ * const a = randn([3]).dataSync();
+ * setSeed(42);
+ * console.log(randn([3]).dataSync().every((v, i) => v === a[i])); // true
+ * ```
+ */
 export function setSeed(seed: number, stream = 0): void {
   globalRng = new Philox(seed, stream);
 }
 
-/** The global generator. */
+/** The global Philox generator (replaced by each {@link setSeed} call). */
 export function globalGenerator(): Philox {
   return globalRng;
 }
 
-/** Normal(mean, std) values in `shape`. */
+/**
+ * A tensor of `shape` with Normal(mean, std) values (default standard normal) drawn from `rng` (default: the
+ * global generator).
+ *
+ * @example
+ * ```ts
+ * import { Philox, randn } from "./mod.ts";
+ * const noise = randn([2, 16], 0.1, 0, new Philox(3)); // std 0.1, mean 0
+ * console.log(noise.shape); // [2, 16]
+ * ```
+ */
 export function randn(shape: number[], std = 1, mean = 0, rng: Philox = globalRng): Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
   return tensor(rng.normal(n, mean, std), shape);
 }
 
-/** Uniform values in [lo, hi). */
+/**
+ * A tensor of `shape` with uniform values in [lo, hi) (default [0, 1)) drawn from `rng` (default: the global
+ * generator).
+ *
+ * @example
+ * ```ts
+ * import { rand } from "./mod.ts";
+ * const u = rand([1000], -1, 1).dataSync();
+ * console.log(u.every((v) => v >= -1 && v < 1)); // true
+ * ```
+ */
 export function rand(shape: number[], lo = 0, hi = 1, rng: Philox = globalRng): Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
   const u = rng.uniform(n);
@@ -32,7 +64,17 @@ export function rand(shape: number[], lo = 0, hi = 1, rng: Philox = globalRng): 
   return tensor(u, shape);
 }
 
-/** Normal(0, std) values, redrawn until inside [lo, hi] (like torch.nn.init.trunc_normal_). */
+/**
+ * A tensor of `shape` with Normal(0, std) values, each redrawn until inside [lo, hi] (like
+ * torch.nn.init.trunc_normal_ with mean 0).
+ *
+ * @example
+ * ```ts
+ * import { truncNormal } from "./mod.ts";
+ * const w = truncNormal([64, 64], 0.02, -0.04, 0.04);
+ * console.log(w.dataSync().every((v) => Math.abs(v) <= 0.04)); // true
+ * ```
+ */
 export function truncNormal(
   shape: number[],
   std: number,

@@ -1,5 +1,9 @@
-/** Shape arithmetic: sizes, strides, broadcasting and axis normalisation. */
+/**
+ * Shape arithmetic: sizes, strides, broadcasting and axis normalisation.
+ * @module
+ */
 
+/** Number of elements of a shape (the product of its dimensions; 1 for []). */
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -17,10 +21,12 @@ export function stridesOf(shape: readonly number[]): number[] {
   return s;
 }
 
+/** A shape as `[2, 3]`, for error messages. */
 export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
+/** Whether two shapes have the same rank and dimensions. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -62,6 +68,11 @@ export function normalizeAxes(op: string, axes: number | number[] | undefined, r
   return [...new Set(out)].sort((x, y) => x - y);
 }
 
+/**
+ * One possibly negative axis as an index in [0, rank).
+ *
+ * @throws {Error} When the axis is outside [-rank, rank), naming `op`.
+ */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   return normalizeAxes(op, axis, rank)[0];
 }

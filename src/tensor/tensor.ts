@@ -5,10 +5,13 @@ import { shapeStr, sizeOf } from "./shape.ts";
 
 /** How a tensor was computed: the op's name (a key of the gradient registry), its inputs and saved values. */
 export interface GradNode {
+  /** Name of the op that produced the tensor; the key of its gradient in the autograd registry. */
   op: string;
+  /** The op's inputs, in argument order; backward returns one gradient per entry. */
   inputs: Tensor[];
   /** Extra tensors the gradient needs (outputs or intermediates), alive as long as the tensor's scope. */
   saved: Tensor[];
+  /** Non-tensor arguments the gradient needs (axes, shapes, scalars), as the op recorded them. */
   attrs: Record<string, unknown>;
 }
 
@@ -17,20 +20,48 @@ let nextId = 1;
 /** How many live tensors share each storage (views made by reshape share their input's storage). */
 const storageRefs = new WeakMap<Storage, number>();
 
+/**
+ * An n-dimensional float32 array on a backend (CPU or CUDA), row-major, with optional autograd. Memory is
+ * explicit: storage goes back to the backend on {@link Tensor.dispose} or at the end of the enclosing `tidy`,
+ * never through GC. Op methods (`add`, `matmul`, `sum`, …) are installed by src/tensor/methods.ts.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./mod.ts";
+ * const x = tensor([1, 2, 3, 4], [2, 2], { requiresGrad: true });
+ * const loss = x.mul(x).sum(); // scalar: 1 + 4 + 9 + 16
+ * loss.backward();
+ * console.log(loss.item(), x.grad?.dataSync()); // 30 Float32Array [2, 4, 6, 8]
+ * ```
+ */
 export class Tensor {
+  /** Process-unique id, increasing in creation order (used in error messages). */
   readonly id: number;
+  /** Dimensions, outermost first (frozen); [] for a scalar. */
   readonly shape: readonly number[];
+  /** Number of elements: the product of `shape` (1 for a scalar). */
   readonly size: number;
+  /** The backend that owns the storage; ops require all inputs on the same one. */
   readonly backend: Backend;
+  /** Whether ops on this tensor record gradients; true for parameters and for outputs of recorded ops. */
   requiresGrad: boolean;
   /** Accumulated gradient (leaves with requiresGrad only), kept across tidy scopes until zeroGrad. */
   grad: Tensor | null = null;
+  /** The op that produced this tensor when it was recorded for autograd; null for leaves and constants. */
   node: GradNode | null;
+  /** True once {@link keep} (or asParameter) marked it to survive every enclosing tidy scope. */
   kept = false;
   /** Optional name used in error messages and state dicts. */
   name?: string;
   private storageRef: Storage | null;
 
+  /**
+   * Wraps a backend storage of exactly `sizeOf(shape)` elements (ownership passes to the tensor) and
+   * registers it with the innermost tidy scope. Ops call this; users make tensors with `tensor`, `zeros`,
+   * `randn`, ….
+   *
+   * @throws {Error} When the storage size does not match the shape.
+   */
   constructor(storage: Storage, shape: readonly number[], backend: Backend, node: GradNode | null = null) {
     if (storage.size !== sizeOf(shape)) {
       throw new Error(`Tensor: storage of ${storage.size} elements does not fit shape ${shapeStr(shape)}`);
@@ -46,10 +77,12 @@ export class Tensor {
     track(this);
   }
 
+  /** Number of axes (`shape.length`). */
   get rank(): number {
     return this.shape.length;
   }
 
+  /** Whether {@link Tensor.dispose} has run; a disposed tensor throws on any use of its storage. */
   get isDisposed(): boolean {
     return this.storageRef === null;
   }
@@ -106,6 +139,7 @@ export class Tensor {
     return this;
   }
 
+  /** A short description such as `Tensor([2, 3], cpu, requiresGrad)` (no values). */
   toString(): string {
     return `Tensor(${shapeStr(this.shape)}, ${this.backend.name}${
       this.requiresGrad ? ", requiresGrad" : ""

@@ -1,15 +1,18 @@
 /**
  * Checkpoints for `--resume`: `model.safetensors` (weights and buffers, readable by Python's safetensors),
- * `optimizer.safetensors` (AdamW moments) and `model.json` (config, completed epochs, optimizer scalars,
- * metric history). Each file is written atomically (temp file + rename) and all three record the epoch, so a
- * crash mid-save is detected on resume instead of silently mixing epochs; the previous good files are never
- * overwritten in place.
+ * `optimizer.safetensors` (AdamW moments and scalars, the layout of src/optim/state_io.ts) and `model.json`
+ * (config, completed epochs, metric history). Each file is written atomically (temp file + rename) and all
+ * three record the position, so a crash mid-save is detected on resume instead of silently mixing epochs; the
+ * previous good files are never overwritten in place. Checkpoints of format 1 (optimizer scalars in
+ * model.json) still load.
+ *
+ * @module
  */
-import { loadSafetensors, type SafetensorsTensor, saveSafetensors } from "../io/safetensors.ts";
 import { writeJsonAtomic } from "../io/atomic.ts";
 import type { Module } from "../nn/module.ts";
-import type { Optimizer, OptimizerStateDict } from "../optim/optimizer.ts";
-import { type Tensor, tensor } from "../tensor/mod.ts";
+import { loadModule, saveModule } from "../nn/state_io.ts";
+import type { Optimizer } from "../optim/optimizer.ts";
+import { loadOptimizer, type OptimizerScalars, saveOptimizer } from "../optim/state_io.ts";
 
 /**
  * Where a checkpoint taken inside an epoch stands: the steps done in epoch `epoch` (0-based, the incomplete
@@ -26,23 +29,21 @@ export interface MidEpochState {
 
 /** What the JSON sidecar holds. */
 export interface CheckpointMeta {
-  format: 1;
+  /** 2 (format 1 also kept the optimizer's scalars here). */
+  format: 1 | 2;
   /** Number of completed epochs. */
   epoch: number;
   /** Present when the checkpoint was taken inside epoch `epoch`. */
   mid?: MidEpochState;
+  /** The run's resolved configuration. */
   config: unknown;
-  optimizer: { kind: string; groups: { lr: number; weightDecay: number }[]; steps: number[] };
+  /** Format 1 only: the optimizer's scalars (format 2 keeps them in optimizer.safetensors). */
+  optimizer?: OptimizerScalars;
+  /** The per-epoch records so far. */
   history: unknown[];
 }
 
-function toRecord(map: Map<string, Tensor>): Record<string, SafetensorsTensor> {
-  const out: Record<string, SafetensorsTensor> = {};
-  for (const [name, t] of map) out[name] = { dtype: "F32", shape: [...t.shape], data: t.dataSync() };
-  return out;
-}
-
-/** Writes the three checkpoint files into `dir`. */
+/** Writes the three checkpoint files into `dir` (model.json last: it is what marks the checkpoint). */
 export function saveCheckpoint(
   dir: string,
   module: Module,
@@ -50,14 +51,9 @@ export function saveCheckpoint(
   meta: Omit<CheckpointMeta, "format" | "optimizer">,
 ): void {
   const tag = { epoch: positionTag(meta.epoch, meta.mid) };
-  const sd: OptimizerStateDict = optimizer.stateDict();
-  saveSafetensors(`${dir}/optimizer.safetensors`, toRecord(sd.tensors), tag);
-  saveSafetensors(`${dir}/model.safetensors`, toRecord(module.stateDict()), tag);
-  const full: CheckpointMeta = {
-    format: 1,
-    ...meta,
-    optimizer: { kind: sd.kind, groups: sd.groups, steps: sd.steps },
-  };
+  saveOptimizer(`${dir}/optimizer.safetensors`, optimizer, tag);
+  saveModule(`${dir}/model.safetensors`, module, tag);
+  const full: CheckpointMeta = { format: 2, ...meta };
   writeJsonAtomic(`${dir}/model.json`, full);
 }
 
@@ -87,22 +83,16 @@ function positionTag(epoch: number, mid?: MidEpochState): string {
   return mid ? `${epoch}+${mid.step}` : String(epoch);
 }
 
-function tensorsOf(path: string, tag: string): Map<string, Tensor> {
-  const file = loadSafetensors(path);
-  if (file.metadata.epoch !== tag) {
-    throw new Error(
-      `checkpoint ${path} is from epoch ${file.metadata.epoch}, model.json from epoch ${tag} ` +
-        `(a save was interrupted); delete the checkpoint or start without --resume`,
-    );
-  }
-  const out = new Map<string, Tensor>();
-  for (const [name, t] of Object.entries(file.tensors)) {
-    if (!(t.data instanceof Float32Array)) {
-      throw new Error(`checkpoint ${path}: tensor "${name}" is not float32`);
+/** Refuses a checkpoint file whose recorded position differs from model.json's. */
+function samePosition(path: string, tag: string): (metadata: Record<string, string>) => void {
+  return (metadata) => {
+    if (metadata.epoch !== tag) {
+      throw new Error(
+        `checkpoint ${path} is from epoch ${metadata.epoch}, model.json from epoch ${tag} ` +
+          `(a save was interrupted); delete the checkpoint or start without --resume`,
+      );
     }
-    out.set(name, tensor(t.data, t.shape));
-  }
-  return out;
+  };
 }
 
 /** Restores module and optimizer from `dir`; returns the sidecar. */
@@ -113,16 +103,15 @@ export function loadCheckpoint(dir: string, module: Module, optimizer: Optimizer
   } catch (e) {
     throw new Error(`checkpoint ${dir}/model.json is unreadable: ${(e as Error).message}`);
   }
-  if (meta.format !== 1) throw new Error(`checkpoint ${dir}/model.json has unknown format ${meta.format}`);
-  const tag = positionTag(meta.epoch, meta.mid);
-  const weights = tensorsOf(`${dir}/model.safetensors`, tag);
-  const moments = tensorsOf(`${dir}/optimizer.safetensors`, tag);
-  try {
-    module.loadStateDict(weights, { strict: true });
-    optimizer.loadStateDict({ ...meta.optimizer, tensors: moments });
-  } finally {
-    for (const t of weights.values()) t.dispose();
-    for (const t of moments.values()) t.dispose();
+  if (meta.format !== 1 && meta.format !== 2) {
+    throw new Error(`checkpoint ${dir}/model.json has unknown format ${meta.format}`);
   }
+  const tag = positionTag(meta.epoch, meta.mid);
+  const modelPath = `${dir}/model.safetensors`, optimizerPath = `${dir}/optimizer.safetensors`;
+  loadModule(modelPath, module, { strict: true, checkMetadata: samePosition(modelPath, tag) });
+  loadOptimizer(optimizerPath, optimizer, {
+    checkMetadata: samePosition(optimizerPath, tag),
+    scalars: meta.optimizer,
+  });
   return meta;
 }

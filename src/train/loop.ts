@@ -1,14 +1,16 @@
 /**
  * The training loop: two augmented views per batch, the method's loss, AdamW with the methods' parameter
  * groups, a checkpoint after every epoch, optional probes during training and the final linear probe.
- * Every random stream is derived from (seed, epoch), so `--resume` continues exactly as an uninterrupted run.
+ * Every random stream is derived from (seed, epoch) through src/random/streams.ts, so `--resume` continues
+ * exactly as an uninterrupted run.
  */
 import type { MultimodalDataset } from "../data/types.ts";
 import { splitSize } from "../data/types.ts";
 import { epochBatches } from "../data/batches.ts";
 import { Philox } from "../random/philox.ts";
-import { buildModel } from "../models/build.ts";
-import type { ModalitySpec } from "../models/config.ts";
+import { epochStream, STREAMS } from "../random/streams.ts";
+import { buildModel } from "../methods/registry.ts";
+import type { ModalitySpec } from "../models/modality.ts";
 import type { SslModel } from "../models/method.ts";
 import { backend, globalGenerator, numLiveTensors, setBackend, setSeed } from "../tensor/mod.ts";
 import { AnomalyError, withAnomalyDetection } from "./anomaly.ts";
@@ -16,13 +18,10 @@ import { JsonlWriter } from "../io/jsonl.ts";
 import { ensureDir } from "../io/atomic.ts";
 import { Progress } from "../io/progress.ts";
 import { TensorBoardWriter } from "../io/tensorboard.ts";
-import type { TrainConfig } from "./train_config.ts";
+import type { TrainConfig } from "./config.ts";
 import { hasCheckpoint, loadCheckpoint, type MidEpochState, saveCheckpoint } from "./checkpoint.ts";
 import { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer } from "./step.ts";
 import { probeAllTasks, type ProbeScores } from "./evaluate.ts";
-
-/** Random stream ids (Philox subsequences) per purpose; the epoch is added so each epoch is independent. */
-const STREAM = { init: 1, batches: 1_000_000, augment: 2_000_000, masks: 3_000_000, dropout: 4_000_000 };
 
 /** One entry of the per-epoch history (also a line of metrics.jsonl). */
 export interface EpochRecord {
@@ -62,11 +61,11 @@ export function modalitySpecs(ds: MultimodalDataset): ModalitySpec[] {
 
 /** Builds the model of a configuration with its deterministic initialisation. */
 export function makeModel(cfg: TrainConfig, ds: MultimodalDataset): SslModel {
-  setSeed(cfg.seed, STREAM.init);
-  return buildModel(cfg.method, modalitySpecs(ds), cfg.model);
+  setSeed(cfg.run.seed, STREAMS.init);
+  return buildModel(cfg.method, modalitySpecs(ds), cfg.architecture, cfg.settings);
 }
 
-/** Trains `cfg.method` on `ds`, writing checkpoints and metrics into cfg.out, then probes every task. */
+/** Trains `cfg.method` on `ds`, writing checkpoints and metrics into cfg.run.out, then probes every task. */
 export function trainAndEvaluate(
   cfg: TrainConfig,
   ds: MultimodalDataset,
@@ -82,32 +81,33 @@ export function trainAndEvaluate(
   } = {},
 ): RunResult {
   setBackend(cfg.backend);
-  ensureDir(cfg.out);
+  const run = cfg.run;
+  ensureDir(run.out);
   const model = makeModel(cfg, ds);
-  const optimizer = makeOptimizer(model, cfg.lr, cfg.weightDecay);
+  const optimizer = makeOptimizer(model, cfg.optimizer.lr, cfg.optimizer.weightDecay);
   let startEpoch = 0;
   let history: EpochRecord[] = [];
   let resumeMid: MidEpochState | undefined;
-  if (opts.resume && hasCheckpoint(cfg.out)) {
-    const meta = loadCheckpoint(cfg.out, model.module, optimizer);
+  if (opts.resume && hasCheckpoint(run.out)) {
+    const meta = loadCheckpoint(run.out, model.module, optimizer);
     startEpoch = meta.epoch;
     history = meta.history as EpochRecord[];
     resumeMid = meta.mid;
   }
-  const metrics = JsonlWriter.open(`${cfg.out}/metrics.jsonl`, { append: startEpoch > 0 });
+  const metrics = JsonlWriter.open(`${run.out}/metrics.jsonl`, { append: startEpoch > 0 });
   const n = splitSize(ds.ssl);
-  const stepsPerEpoch = Math.floor(n / cfg.batch);
+  const stepsPerEpoch = Math.floor(n / run.batch);
   if (stepsPerEpoch < 1) {
-    throw new Error(`dataset ${ds.name} has ${n} training samples, fewer than one batch of ${cfg.batch}`);
+    throw new Error(`dataset ${ds.name} has ${n} training samples, fewer than one batch of ${run.batch}`);
   }
   const progress = new Progress({
-    total: stepsPerEpoch * cfg.epochs,
+    total: stepsPerEpoch * run.epochs,
     label: `${cfg.method}/${ds.name}`,
     startStep: startEpoch * stepsPerEpoch + (resumeMid?.step ?? 0),
     write: opts.write,
     ...(opts.progress === false ? { write: () => {} } : {}),
   });
-  const tb = opts.tensorboard ? TensorBoardWriter.open(`${cfg.out}/tensorboard`) : null;
+  const tb = opts.tensorboard ? TensorBoardWriter.open(`${run.out}/tensorboard`) : null;
   const logProbe = (prefix: string, p: ProbeScores, step: number) => {
     for (const [task, score] of Object.entries(p)) {
       tb?.scalar(`${prefix}/${task}`, score.balancedAccuracy, step);
@@ -117,12 +117,12 @@ export function trainAndEvaluate(
   let interrupted = false;
   const t0 = performance.now();
   let lastSave = t0;
-  for (let epoch = startEpoch; epoch < cfg.epochs && !interrupted; epoch++) {
+  for (let epoch = startEpoch; epoch < run.epochs && !interrupted; epoch++) {
     const tEpoch = performance.now();
-    const batches = epochBatches(n, cfg.batch, new Philox(cfg.seed, STREAM.batches + epoch));
-    const augRng = new Philox(cfg.seed, STREAM.augment + epoch);
-    const ctx = { epoch, maxEpochs: cfg.epochs, rng: new Philox(cfg.seed, STREAM.masks + epoch) };
-    setSeed(cfg.seed, STREAM.dropout + epoch);
+    const batches = epochBatches(n, run.batch, new Philox(run.seed, epochStream("batches", epoch)));
+    const augRng = new Philox(run.seed, epochStream("augment", epoch));
+    const ctx = { epoch, maxEpochs: run.epochs, rng: new Philox(run.seed, epochStream("masks", epoch)) };
+    setSeed(run.seed, epochStream("dropout", epoch));
     let lossSum = 0;
     let partSums: Record<string, number> = {};
     let first = 0;
@@ -152,8 +152,8 @@ export function trainAndEvaluate(
       lossSum += loss;
       for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
       const midDue = s + 1 < batches.length && (
-        (cfg.checkpointEvery > 0 && (s + 1) % cfg.checkpointEvery === 0) ||
-        (cfg.checkpointMinutes > 0 && performance.now() - lastSave >= cfg.checkpointMinutes * 60_000)
+        (run.checkpointEvery > 0 && (s + 1) % run.checkpointEvery === 0) ||
+        (run.checkpointMinutes > 0 && performance.now() - lastSave >= run.checkpointMinutes * 60_000)
       );
       if (midDue) {
         const mid: MidEpochState = {
@@ -166,7 +166,7 @@ export function trainAndEvaluate(
           lossSum,
           partSums: { ...partSums },
         };
-        saveCheckpoint(cfg.out, model.module, optimizer, { epoch, mid, config: cfg, history });
+        saveCheckpoint(run.out, model.module, optimizer, { epoch, mid, config: cfg, history });
         lastSave = performance.now();
       }
       const done = epoch * stepsPerEpoch + s + 1;
@@ -175,13 +175,13 @@ export function trainAndEvaluate(
         tb.scalar("loss/total", loss, done);
         for (const [k, v] of Object.entries(parts)) tb.scalar(`loss/${k}`, v, done);
         tb.scalar("lr", optimizer.groups[0].lr, done);
-        tb.scalar("samples_per_sec", ((s + 1 - first) * cfg.batch) / elapsed, done);
+        tb.scalar("samples_per_sec", ((s + 1 - first) * run.batch) / elapsed, done);
       }
       progress.update({
         step: done,
         epoch: epoch + 1,
         loss: lossSum / (s + 1),
-        samplesPerSec: ((s + 1) * cfg.batch) / elapsed,
+        samplesPerSec: ((s + 1) * run.batch) / elapsed,
         epochEnd: s === batches.length - 1,
       });
       if (opts.stop?.stopped) {
@@ -197,29 +197,29 @@ export function trainAndEvaluate(
       loss: lossSum / batches.length,
       parts: Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / batches.length])),
       seconds,
-      samplesPerSec: (batches.length * cfg.batch) / seconds,
+      samplesPerSec: (batches.length * run.batch) / seconds,
     };
-    if (cfg.evalEvery > 0 && (epoch + 1) % cfg.evalEvery === 0 && epoch + 1 < cfg.epochs) {
-      record.probe = probeAllTasks(model, ds, { seed: cfg.seed, ...cfg.probe });
+    if (run.evalEvery > 0 && (epoch + 1) % run.evalEvery === 0 && epoch + 1 < run.epochs) {
+      record.probe = probeAllTasks(model, ds, { seed: run.seed, ...cfg.probe });
       progress.log(`epoch ${epoch + 1} probe: ${summarizeProbe(record.probe)}`);
       logProbe("probe", record.probe, (epoch + 1) * stepsPerEpoch);
     }
     history.push(record);
     tb?.scalar("epoch/loss", record.loss, (epoch + 1) * stepsPerEpoch);
     metrics.write({ ...record, liveTensors: numLiveTensors() - live0 });
-    saveCheckpoint(cfg.out, model.module, optimizer, { epoch: epoch + 1, config: cfg, history });
+    saveCheckpoint(run.out, model.module, optimizer, { epoch: epoch + 1, config: cfg, history });
     lastSave = performance.now();
   }
   progress.done();
   const trainSeconds = (performance.now() - t0) / 1000;
-  const probe = interrupted ? {} : probeAllTasks(model, ds, { seed: cfg.seed, ...cfg.probe });
+  const probe = interrupted ? {} : probeAllTasks(model, ds, { seed: run.seed, ...cfg.probe });
   const probeWeighted = interrupted
     ? {}
-    : probeAllTasks(model, ds, { seed: cfg.seed, ...cfg.probe, classWeight: "balanced" });
+    : probeAllTasks(model, ds, { seed: run.seed, ...cfg.probe, classWeight: "balanced" });
   if (!interrupted) {
-    metrics.write({ kind: "probe", epoch: cfg.epochs, probe, probeWeighted });
-    logProbe("probe", probe, cfg.epochs * stepsPerEpoch);
-    logProbe("probe_class_weighted", probeWeighted, cfg.epochs * stepsPerEpoch);
+    metrics.write({ kind: "probe", epoch: run.epochs, probe, probeWeighted });
+    logProbe("probe", probe, run.epochs * stepsPerEpoch);
+    logProbe("probe_class_weighted", probeWeighted, run.epochs * stepsPerEpoch);
   }
   tb?.close();
   metrics.close();
@@ -228,8 +228,8 @@ export function trainAndEvaluate(
   return {
     method: cfg.method,
     dataset: ds.name,
-    seed: cfg.seed,
-    epochs: cfg.epochs,
+    seed: run.seed,
+    epochs: run.epochs,
     probe,
     probeWeighted,
     trainSeconds,

@@ -1,14 +1,57 @@
-/** Training: configuration, datasets by name, the loop with checkpoints, evaluation and reports. */
-export * from "./train_config.ts";
-export { DATASET_NAMES, loadDataset } from "./datasets.ts";
-export { makeModel, modalitySpecs, summarizeProbe, trainAndEvaluate } from "./loop.ts";
-export type { EpochRecord, RunResult, StopFlag } from "./loop.ts";
-export { extractFeatures, probeAllTasks } from "./evaluate.ts";
-export type { ProbeScores } from "./evaluate.ts";
-export { hasCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-export type { CheckpointMeta } from "./checkpoint.ts";
-export { probeTable, resultsJson, runChartSvg, writeChart, writeResults } from "./report.ts";
-export type { CpuRunInfo, ResultsJson } from "./report.ts";
+/**
+ * Training: the configuration and its resolution, the loop with checkpoints, evaluation and reports.
+ *
+ * @example
+ * ```ts
+ * import { loadDataset, resolveConfig, trainAndEvaluate } from "./mod.ts";
+ * const cfg = resolveConfig({ method: "infmasking", run: { epochs: 1, out: "runs/quick" } });
+ * const ds = await loadDataset(cfg.dataset, { seed: cfg.run.seed, options: cfg.data.options });
+ * const result = trainAndEvaluate(cfg, ds);
+ * console.log(result.probe);
+ * ```
+ * @module
+ */
+export {
+  type BackendChoice,
+  configFromJson,
+  type DataSettings,
+  DEFAULT_PROBE,
+  DEFAULT_RUN,
+  type LegacyConfigInput,
+  type OptimizerSettings,
+  type ProbeSettings,
+  resolveConfig,
+  type RunSettings,
+  type TrainConfig,
+  type TrainConfigInput,
+  validateConfig,
+} from "./config.ts";
+export {
+  type EpochRecord,
+  makeModel,
+  modalitySpecs,
+  type RunResult,
+  type StopFlag,
+  summarizeProbe,
+  trainAndEvaluate,
+} from "./loop.ts";
+export { extractFeatures, probeAllTasks, type ProbeScores } from "./evaluate.ts";
+export {
+  type CheckpointMeta,
+  hasCheckpoint,
+  loadCheckpoint,
+  type MidEpochState,
+  resumeProblem,
+  saveCheckpoint,
+} from "./checkpoint.ts";
+export {
+  type CpuRunInfo,
+  probeTable,
+  type ResultsJson,
+  resultsJson,
+  runChartSvg,
+  writeChart,
+  writeResults,
+} from "./report.ts";
 export { augmentedView, plainBatch, toTensors } from "./views.ts";
-export { applyGradients, lossAndGradients, makeOptimizer } from "./step.ts";
-export type { StepPhase } from "./step.ts";
+export { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer, type StepPhase } from "./step.ts";

@@ -36,6 +36,7 @@ import {
 
 /** Which GEMM path the CPU backend uses and why. */
 export interface CpuGemmInfo {
+  /** "openblas" when GEMMs above the small-size cutoff go to cblas_sgemm, else "typescript" for all sizes. */
   kind: "openblas" | "typescript";
   /** The library path (openblas) or why OpenBLAS is not used (typescript). */
   detail: string;
@@ -43,12 +44,32 @@ export interface CpuGemmInfo {
   blas?: BlasInfo;
 }
 
+/**
+ * The CPU {@link Backend}: TypeScript kernels over pooled Float32Array storages, with GEMMs through OpenBLAS
+ * (FFI) when it loads and a blocked TypeScript GEMM otherwise. The default "cpu" backend is its native
+ * subclass (src/backend/native/native_cpu_backend.ts).
+ *
+ * @example
+ * ```ts
+ * import { CpuBackend } from "./src/backend/cpu/cpu_backend.ts";
+ * const b = new CpuBackend({ useBlas: false, quiet: true });
+ * const s = b.fromHost(new Float32Array([1, -2]));
+ * b.unary("abs", s, s);
+ * console.log(b.readSync(s), b.gemm.kind); // Float32Array [1, 2] typescript
+ * b.free(s);
+ * ```
+ */
 export class CpuBackend implements Backend {
   readonly name = "cpu";
   private readonly pool = new BufferPool();
   private readonly blas: OpenBlasLibrary | null;
+  /** Which GEMM path this instance uses and why (set once, in the constructor). */
   readonly gemm: CpuGemmInfo;
 
+  /**
+   * Loads OpenBLAS unless `useBlas` is false; when it does not load, the TypeScript GEMM is used and one line
+   * goes to stderr unless `quiet`.
+   */
   constructor(opts: { useBlas?: boolean; quiet?: boolean } = {}) {
     const loaded = opts.useBlas === false ? { lib: null, reason: "disabled by option" } : loadOpenBlas();
     if (loaded.lib) {

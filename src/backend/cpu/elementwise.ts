@@ -7,6 +7,7 @@ function bitsOf(a: Float32Array): Int32Array {
   return new Int32Array(a.buffer, a.byteOffset, a.length);
 }
 
+/** o[i] = op(x[i]) over all of o (x has o's length); the CPU body of {@link Backend.unary}. */
 export function unaryKernel(op: UnaryOp, x: Float32Array, o: Float32Array): void {
   const n = o.length;
   switch (op) {
@@ -67,6 +68,7 @@ export function unaryKernel(op: UnaryOp, x: Float32Array, o: Float32Array): void
   }
 }
 
+/** o[i] = gy[i] · op'(x[i]) over all of o; the CPU body of {@link Backend.unaryGrad}. */
 export function unaryGradKernel(op: UnaryGradOp, x: Float32Array, gy: Float32Array, o: Float32Array): void {
   const n = o.length;
   switch (op) {
@@ -129,6 +131,9 @@ export function unaryGradKernel(op: UnaryGradOp, x: Float32Array, gy: Float32Arr
   }
 }
 
+/**
+ * o[i] = op(x[i]; a, b) over all of o (formulas at {@link ScalarOp}); the CPU body of {@link Backend.scalar}.
+ */
 export function scalarKernel(op: ScalarOp, x: Float32Array, o: Float32Array, a: number, b: number): void {
   const n = o.length;
   switch (op) {

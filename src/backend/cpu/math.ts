@@ -21,8 +21,11 @@ export function erf(x: number): number {
   return x < 0 ? y - 1 : 1 - y;
 }
 
+/** 1/√2, the erf argument scale of exact GELU: Φ(x) = (1 + erf(x/√2)) / 2. */
 export const SQRT1_2: number = Math.SQRT1_2;
+/** 1/√(2π), the standard normal density at 0 (used by the GELU derivative). */
 export const INV_SQRT_2PI: number = 1 / Math.sqrt(2 * Math.PI);
+/** √(2/π), the inner scale of the tanh GELU approximation. */
 export const GELU_TANH_C: number = Math.sqrt(2 / Math.PI);
 
 // exp for float32 results: x = (64k + j)·ln2/64 + r with |r| <= ln2/128, so

@@ -2,6 +2,7 @@
 import type { AdamWArgs, Conv2dGeometry } from "../backend.ts";
 import { expf } from "./math.ts";
 
+/** Row-wise softmax (or log-softmax with `log`) of x [rows, cols] into o, shifted by each row's max. */
 export function softmaxKernel(
   x: Float32Array,
   o: Float32Array,
@@ -27,6 +28,10 @@ export function softmaxKernel(
   }
 }
 
+/**
+ * Backward of {@link softmaxKernel} from its output y: o = y·(gy - Σ gy·y) per row, or gy - softmax·Σ gy for
+ * log-softmax.
+ */
 export function softmaxGradKernel(
   y: Float32Array,
   gy: Float32Array,
@@ -50,6 +55,10 @@ export function softmaxGradKernel(
   }
 }
 
+/**
+ * o = (x - mean)·rstd per row of [rows, cols], rstd = 1/√(biased var + eps); writes each row's mean and rstd
+ * (length rows).
+ */
 export function normalizeRowsKernel(
   x: Float32Array,
   o: Float32Array,
@@ -76,6 +85,10 @@ export function normalizeRowsKernel(
   }
 }
 
+/**
+ * Backward of {@link normalizeRowsKernel} from its output xhat and rstd: o = rstd·(g - mean(g) -
+ * xhat·mean(g·xhat)) per row.
+ */
 export function normalizeRowsGradKernel(
   xhat: Float32Array,
   rstd: Float32Array,

@@ -102,6 +102,11 @@ function checkIndex(v: number, axisLen: number): number {
   return v;
 }
 
+/**
+ * o[p, j, i] = x[p, idx[j], i] with x viewed as [outer, axisLen, inner] and o as [outer, nIdx, inner].
+ *
+ * @throws {RangeError} When an index is not an integer in [0, axisLen).
+ */
 export function gatherKernel(
   x: Float32Array,
   idx: Float32Array,
@@ -119,6 +124,12 @@ export function gatherKernel(
   }
 }
 
+/**
+ * o[p, idx[j], i] += g[p, j, i], the adjoint of {@link gatherKernel} (o must be initialised; repeated indices
+ * accumulate).
+ *
+ * @throws {RangeError} When an index is not an integer in [0, axisLen).
+ */
 export function scatterAddKernel(
   g: Float32Array,
   idx: Float32Array,
@@ -137,6 +148,7 @@ export function scatterAddKernel(
   }
 }
 
+/** o[i] = c[i] != 0 ? a[i] : b[i] over all of o (all four the same length). */
 export function whereKernel(c: Float32Array, a: Float32Array, b: Float32Array, o: Float32Array): void {
   for (let i = 0; i < o.length; i++) o[i] = c[i] !== 0 ? a[i] : b[i];
 }

@@ -6,11 +6,14 @@ import type { Storage } from "../backend.ts";
 
 /** A CPU buffer. `ptr` is created lazily on first FFI use and cached with the buffer. */
 export class CpuStorage implements Storage {
+  /** The elements; its length is the storage size. */
   readonly data: Float32Array;
   private pointer: Deno.PointerValue | undefined;
+  /** Wraps `data` without copying (the storage owns it from now on). */
   constructor(data: Float32Array) {
     this.data = data;
   }
+  /** Number of float32 elements (`data.length`). */
   get size(): number {
     return this.data.length;
   }
@@ -42,11 +45,17 @@ const MAX_POOLED_BYTES = 2 * 1024 ** 3;
 /** A free-list of buffers keyed by element count. */
 export class BufferPool {
   private readonly free = new Map<number, CpuStorage[]>();
+  /** Bytes held in the free lists, ready for reuse. */
   pooledBytes = 0;
   /** Bytes handed out and not given back, and their high-water mark. */
   liveBytes = 0;
+  /** High-water mark of `liveBytes` since the pool was made. */
   peakLiveBytes = 0;
 
+  /**
+   * A storage of `size` elements: a pooled one of that size when there is one (old contents), else a new
+   * zeroed one.
+   */
   take(size: number): CpuStorage {
     this.liveBytes += size * 4;
     if (this.liveBytes > this.peakLiveBytes) this.peakLiveBytes = this.liveBytes;
@@ -59,6 +68,10 @@ export class BufferPool {
     return new CpuStorage(new Float32Array(size));
   }
 
+  /**
+   * Takes back a storage; it is kept for reuse while its size's list holds under 4096 buffers and the pool
+   * stays under max(2 GiB, peakLiveBytes), else dropped to the GC.
+   */
   give(s: CpuStorage): void {
     this.liveBytes -= s.size * 4;
     let list = this.free.get(s.size);
@@ -70,6 +83,7 @@ export class BufferPool {
     }
   }
 
+  /** Drops every pooled buffer (live storages are unaffected). */
   clear(): void {
     this.free.clear();
     this.pooledBytes = 0;

@@ -8,6 +8,9 @@ import { MAX_RANK } from "./kernels_common.ts";
 const SCRATCH_BYTES = 4096;
 const MAX_ARGS = 32;
 
+/**
+ * Packs the arguments of one cuLaunchKernel call into a reusable 4 KiB scratch buffer (at most 32 arguments).
+ */
 export class ArgPacker {
   private readonly buf = new ArrayBuffer(SCRATCH_BYTES);
   private readonly view = new DataView(this.buf);
@@ -31,6 +34,12 @@ export class ArgPacker {
     return this;
   }
 
+  /**
+   * Reserves the next `bytes`-sized slot at `align`, records its address as the next parameter and returns
+   * its offset.
+   *
+   * @throws {Error} When the scratch buffer or the 32 parameter entries run out.
+   */
   private slot(bytes: number, align: number): number {
     const off = (this.cursor + align - 1) & ~(align - 1);
     if (off + bytes > SCRATCH_BYTES || this.count >= MAX_ARGS) {
@@ -51,10 +60,12 @@ export class ArgPacker {
     this.view.setBigInt64(this.slot(8, 8), BigInt(v), true);
     return this;
   }
+  /** A 32-bit signed integer (int in the kernels). */
   i32(v: number): this {
     this.view.setInt32(this.slot(4, 4), v, true);
     return this;
   }
+  /** A double-precision float (double in the kernels). */
   f64(v: number): this {
     this.view.setFloat64(this.slot(8, 8), v, true);
     return this;

@@ -28,19 +28,30 @@ import { reduceColsName, reduceCombineName, reduceRowsName } from "./kernels_red
 
 /** What the backend runs on (for logs). */
 export interface CudaInfo {
+  /** The GPU's name as the driver reports it. */
   device: string;
+  /** Compute capability as "major.minor", e.g. "9.0". */
   computeCapability: string;
+  /** Number of streaming multiprocessors. */
   smCount: number;
+  /** Path of the loaded libcuda. */
   driver: string;
+  /** Path of the loaded libcublas. */
   cublas: string;
+  /** How the NVRTC kernels were obtained: "compiled (N ms)" or "cached (path)". */
   kernels: string;
 }
 
 const ROW_THREADS = 256;
 const INDEX_ERR_NAMES = ["", "gather", "scatterAdd"];
 
+/**
+ * The CUDA {@link Backend} on one device: pooled device storages, cuBLAS GEMMs and NVRTC kernels, all in
+ * order on the legacy default stream. Registered as "cuda"; select it with `setBackend("cuda")`.
+ */
 export class CudaBackend implements Backend {
   readonly name = "cuda";
+  /** What the backend runs on (device, capability, library paths), for logs. */
   readonly info: CudaInfo;
   private readonly lib: CudaDriverLibrary;
   private readonly dev: CudaDevice;

@@ -19,14 +19,23 @@ import { compileCuda, cudaProgramSource, nvrtcVersion } from "./program.ts";
 
 /** The opened device and its loaded kernels. */
 export interface CudaDevice {
+  /** The opened driver library. */
   lib: CudaDriverLibrary;
+  /** Path libcuda was loaded from. */
   driverPath: string;
+  /** Device index (as for cuDeviceGet). */
   ordinal: number;
+  /** The GPU's name. */
   name: string;
+  /** Compute capability [major, minor]. */
   computeCapability: [number, number];
+  /** Number of streaming multiprocessors (sizes the grid-stride launches). */
   smCount: number;
+  /** The device's primary context (CUcontext), current on this thread. */
   context: bigint;
+  /** The loaded kernel module (CUmodule). */
   module: bigint;
+  /** Kernel handles (CUfunction) by extern "C" name. */
   functions: Map<string, bigint>;
   /** How the kernels were obtained: "compiled (N ms)" or "cached (path)". */
   kernelsFrom: string;

@@ -15,9 +15,13 @@ import {
 } from "../../../ffi/cuda/cublas.ts";
 import { readEnv } from "../../../ffi/load.ts";
 
+/** Row-major batched SGEMM on device pointers through one cuBLAS handle. */
 export class CublasGemm {
+  /** The opened cuBLAS library. */
   readonly lib: CublasLibrary;
+  /** Path libcublas was loaded from. */
   readonly path: string;
+  /** The cublasHandle_t, created on the current context. */
   readonly handle: bigint;
   private readonly alpha = new Float32Array(1);
   private readonly beta = new Float32Array(1);
@@ -45,6 +49,7 @@ export class CublasGemm {
     this.tf32 = enabled;
   }
 
+  /** Whether FP32 GEMMs currently use TF32 tensor cores. */
   get usesTf32(): boolean {
     return this.tf32;
   }
@@ -81,6 +86,7 @@ export class CublasGemm {
     }
   }
 
+  /** Destroys the cuBLAS handle; the instance must not be used afterwards. */
   destroy(): void {
     this.lib.symbols.cublasDestroy_v2(this.handle);
   }

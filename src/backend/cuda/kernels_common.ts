@@ -13,6 +13,10 @@ import mathH from "../native/csrc/mm_math.h" with { type: "text" };
 /** Maximum rank of broadcast/strided kernels (after merging contiguous dimensions). */
 export const MAX_RANK = 8;
 
+/**
+ * CUDA C prelude of the program: i64, the strided Dims struct, GRID_STRIDE, block reductions and mm_math.h in
+ * double.
+ */
 export const COMMON_SOURCE: string = `
 #define MAX_RANK ${MAX_RANK}
 typedef long long i64;

@@ -6,6 +6,7 @@
  */
 import type { BinaryOp, ScalarOp, UnaryGradOp, UnaryOp } from "../backend.ts";
 
+/** CUDA C body of each unary kernel: reads the double input `v`, assigns the result `r`. */
 export const UNARY_BODIES: Record<UnaryOp, string> = {
   neg: "r = -v;",
   exp: "r = exp(v);",
@@ -25,6 +26,7 @@ export const UNARY_BODIES: Record<UnaryOp, string> = {
   recip: "r = 1.0 / v;",
 };
 
+/** CUDA C body of each unary-gradient kernel: `r` = upstream `g` times f'(`v`). */
 export const UNARY_GRAD_BODIES: Record<UnaryGradOp, string> = {
   exp: "r = g * exp(v);",
   log: "r = g / v;",
@@ -39,6 +41,7 @@ export const UNARY_GRAD_BODIES: Record<UnaryGradOp, string> = {
   softplus: "r = g * mm_sigmoid(v);",
 };
 
+/** CUDA C body of each scalar-parameter kernel, from `v` and the parameters `a`, `b`. */
 export const SCALAR_BODIES: Record<ScalarOp, string> = {
   addS: "r = v + a;",
   mulS: "r = v * a;",
@@ -67,10 +70,15 @@ export const BINARY_BODIES: Record<BinaryOp, string> = {
   eq: "r = x == y ? 1.0 : 0.0;",
 };
 
+/** Kernel name of a unary op. */
 export const unaryName = (op: UnaryOp): string => `unary_${op}`;
+/** Kernel name of a unary-gradient op. */
 export const unaryGradName = (op: UnaryGradOp): string => `unaryGrad_${op}`;
+/** Kernel name of a scalar-parameter op. */
 export const scalarName = (op: ScalarOp): string => `scalar_${op}`;
+/** Kernel name of a broadcast binary op over a collapsed strided view (Dims). */
 export const binaryName = (op: BinaryOp): string => `binary_${op}`;
+/** Kernel name of a binary op over one axis, each input with one element stride (0 broadcasts). */
 export const binaryFlatName = (op: BinaryOp): string => `binaryFlat_${op}`;
 
 function unaryKernel(op: UnaryOp): string {

@@ -2,8 +2,10 @@
  * CUDA C for the fused network kernels. Row kernels (softmax, normalisation) use one block per row with
  * double block sums; im2col/col2im/maxPool2d use one thread per output element. col2im gathers each input
  * pixel's contributions in the CPU's (ki, kj) order with float adds, so it equals the CPU bit for bit.
+ * @module
  */
 
+/** The extern "C" kernel names defined by {@link NN_SOURCE}. */
 export const NN_KERNEL_NAMES: string[] = [
   "softmaxRows",
   "softmaxGradRows",
@@ -15,6 +17,7 @@ export const NN_KERNEL_NAMES: string[] = [
   "adamwK",
 ];
 
+/** CUDA C of the fused network kernels (softmax, normalisation, im2col/col2im, max pooling, AdamW). */
 export const NN_SOURCE: string = `
 struct Geo { int n, c, h, w, kh, kw, sH, sW, pH, pW, dH, dW, outH, outW; };
 

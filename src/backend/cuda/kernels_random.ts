@@ -2,10 +2,13 @@
  * CUDA C for Philox4x32-10 uniforms laid out exactly like src/random/philox.ts: output k of stream
  * (seed, stream) is philox(ctr = [q lo, q hi, stream lo, stream hi], key = [seed lo, seed hi])[k % 4] with
  * q = k / 4, converted as cuRAND's curand_uniform (float(x) * 2^-32 + 2^-33). One thread per Philox block.
+ * @module
  */
 
+/** The extern "C" kernel names defined by {@link RANDOM_SOURCE}. */
 export const RANDOM_KERNEL_NAMES: string[] = ["philoxUniform"];
 
+/** CUDA C of the Philox4x32-10 uniform kernel (`philoxUniform`), bit-identical to src/random/philox.ts. */
 export const RANDOM_SOURCE: string = `
 __device__ __forceinline__ uint4 philoxBlock(unsigned long long q, unsigned long long stream, unsigned long long seed) {
   unsigned int c0 = (unsigned int)q, c1 = (unsigned int)(q >> 32);

@@ -13,8 +13,11 @@
 import { REDUCE_OPS, type ReduceOp } from "../backend.ts";
 const OP_CODE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2, argmax: 3, argmin: 4 };
 
+/** Kernel name of a reduction with inner == 1: one block per (row, chunk). */
 export const reduceRowsName = (op: ReduceOp): string => `reduceRows_${op}`;
+/** Kernel name of the pass that combines per-chunk partials of {@link reduceRowsName}. */
 export const reduceCombineName = (op: ReduceOp): string => `reduceCombine_${op}`;
+/** Kernel name of a reduction with inner > 1 (32x8 blocks, coalesced over inner). */
 export const reduceColsName = (op: ReduceOp): string => `reduceCols_${op}`;
 
 const TEMPLATES = `

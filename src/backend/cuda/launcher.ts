@@ -8,10 +8,15 @@ import { ArgPacker } from "./args.ts";
 const THREADS = 256;
 const MAX_GRID = 2 ** 31 - 1;
 
+/**
+ * Launches the loaded module's kernels by name on the legacy default stream, with capped grid-stride grids.
+ */
 export class Launcher {
+  /** The argument packer shared by every launch (see {@link Launcher.pack}). */
   readonly args: ArgPacker = new ArgPacker();
   private readonly maxBlocks1d: number;
 
+  /** Launches from `functions` (kernel handles by name); `smCount` caps 1-D grids at 32 blocks per SM. */
   constructor(
     private readonly lib: CudaDriverLibrary,
     private readonly functions: Map<string, bigint>,

@@ -13,8 +13,11 @@ import { checkDriver } from "../../../ffi/cuda/driver.ts";
 
 /** A device buffer; `ptr` is the CUdeviceptr (0 for an empty storage). */
 export class CudaStorage implements Storage {
+  /** Number of float32 elements. */
   readonly size: number;
+  /** The CUdeviceptr of the buffer (0n when size is 0). */
   readonly ptr: bigint;
+  /** Wraps a device allocation of `size` float32 elements (made by {@link DevicePool}). */
   constructor(size: number, ptr: bigint) {
     this.size = size;
     this.ptr = ptr;
@@ -37,11 +40,19 @@ const MAX_POOLED_BYTES = 8 * 1024 ** 3;
 export class DevicePool {
   private readonly free = new Map<number, CudaStorage[]>();
   private readonly out = new BigUint64Array(1);
+  /** Bytes held in the free lists, ready for reuse. */
   pooledBytes = 0;
+  /** Bytes currently allocated from the driver (in use plus pooled). */
   allocatedBytes = 0;
 
+  /** A pool over the driver `lib` (its context must be current). */
   constructor(private readonly lib: CudaDriverLibrary) {}
 
+  /**
+   * A storage of `size` elements: a pooled one of that size (old contents) or a new allocation.
+   *
+   * @throws {Error} When the size is not a non-negative integer, or the device is out of memory.
+   */
   take(size: number): CudaStorage {
     if (!Number.isInteger(size) || size < 0) throw new Error(`cuda alloc: invalid size ${size}`);
     if (size === 0) return new CudaStorage(0, 0n);
@@ -53,6 +64,7 @@ export class DevicePool {
     return new CudaStorage(size, this.rawAlloc(size * 4));
   }
 
+  /** Takes back a storage; kept for reuse up to 4096 per size and 8 GiB in all, else freed to the driver. */
   give(s: CudaStorage): void {
     if (s.size === 0) return;
     let list = this.free.get(s.size);
@@ -93,6 +105,7 @@ export class DevicePool {
     return this.out[0];
   }
 
+  /** cuMemFree of a raw allocation of `bytes` (for buffers outside the free lists). */
   rawFree(ptr: bigint, bytes: number): void {
     checkDriver(this.lib, "cuMemFree", this.lib.symbols.cuMemFree_v2(ptr));
     this.allocatedBytes -= bytes;

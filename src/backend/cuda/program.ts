@@ -11,7 +11,9 @@ import { RANDOM_KERNEL_NAMES, RANDOM_SOURCE } from "./kernels_random.ts";
 
 /** Source text and the extern "C" kernel names it defines. */
 export interface CudaProgramSource {
+  /** The CUDA C translation unit. */
   source: string;
+  /** Every extern "C" kernel name it defines (looked up after loading). */
   names: string[];
 }
 
@@ -27,9 +29,13 @@ export function cudaProgramSource(): CudaProgramSource {
 
 /** Output of a compilation: CUBIN (for `sm_XY`) or PTX text (for `compute_XY`), plus the compiler log. */
 export interface CompiledProgram {
+  /** The compiled CUBIN bytes, or the PTX text (NUL-terminated) for cuModuleLoadData. */
   image: Uint8Array;
+  /** "cubin" for an sm_XY target, "ptx" for compute_XY. */
   kind: "cubin" | "ptx";
+  /** NVRTC's log (warnings), empty when it had none. */
   log: string;
+  /** Compilation wall time in milliseconds. */
   ms: number;
 }
 

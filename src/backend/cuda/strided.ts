@@ -6,7 +6,9 @@
 
 /** A collapsed iteration: its shape and one stride array per input stride set. */
 export interface Collapsed {
+  /** The collapsed shape (no size-1 axes; mergeable neighbours merged). */
   shape: number[];
+  /** One stride array per input stride set, each the length of `shape`. */
   strides: number[][];
 }
 

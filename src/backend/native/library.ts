@@ -53,7 +53,10 @@ const P = "pointer" as const;
 const I = "i32" as const;
 const D = "f64" as const;
 
-const symbols = {
+/**
+ * The FFI signatures of the native kernel library's exported C functions (`mm_*`, optional OpenMP controls).
+ */
+export const symbols = {
   mm_unary: { parameters: [I, P, P, I], result: "void" },
   mm_unary_grad: { parameters: [I, P, P, P, I], result: "void" },
   mm_scalar: { parameters: [I, P, P, I, D, D], result: "void" },

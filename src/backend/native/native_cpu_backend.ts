@@ -80,15 +80,20 @@ function checkRank(what: string, rank: number): void {
 
 /** Facts about the native kernel library, for notices and results files. */
 export interface NativeKernelsInfo {
+  /** Path of the loaded shared library (in the build cache). */
   path: string;
+  /** The C compiler's version line. */
   compiler: string;
+  /** The flags the library was compiled with, space-separated (see NATIVE_FLAG_SETS). */
   flags: string;
+  /** OpenMP threads the kernels use (1 when built without OpenMP). */
   threads: number;
 }
 
 /** The CPU backend running the native kernels. Construct through {@link createCpuBackend}. */
 export class NativeCpuBackend extends CpuBackend {
   private readonly k: NativeLibrary["symbols"];
+  /** Facts about the loaded kernel library (path, compiler, flags, threads). */
   readonly native: NativeKernelsInfo;
   private readonly shape = new IntScratch(MAX_RANK);
   private readonly stridesA = new IntScratch(MAX_RANK);
@@ -96,21 +101,30 @@ export class NativeCpuBackend extends CpuBackend {
   private readonly geometry = new IntScratch(14);
   private readonly attentionDims = new IntScratch(9);
 
+  /** Binds an opened kernel library; `opts` go to {@link CpuBackend} (OpenBLAS for large GEMMs). */
   constructor(lib: NativeLibrary, info: NativeKernelsInfo, opts: CpuBackendOptions = {}) {
     super(opts);
     this.k = lib.symbols;
     this.native = info;
   }
 
+  /** {@link Backend.unary} in the native C kernel. */
   override unary(op: UnaryOp, x: Storage, out: Storage): void {
     this.k.mm_unary(UNARY[op], cpu(x).ptr, cpu(out).ptr, out.size);
   }
+  /** {@link Backend.unaryGrad} in the native C kernel. */
   override unaryGrad(op: UnaryGradOp, x: Storage, gy: Storage, out: Storage): void {
     this.k.mm_unary_grad(UNARY_GRAD[op], cpu(x).ptr, cpu(gy).ptr, cpu(out).ptr, out.size);
   }
+  /** {@link Backend.scalar} in the native C kernel. */
   override scalar(op: ScalarOp, x: Storage, out: Storage, a: number, b = 0): void {
     this.k.mm_scalar(SCALAR[op], cpu(x).ptr, cpu(out).ptr, out.size, a, b);
   }
+  /**
+   * {@link Backend.binary} in the native C kernel (rank at most 16).
+   *
+   * @throws {Error} When the shape has more than 16 axes.
+   */
   override binary(
     op: BinaryOp,
     a: Storage,
@@ -145,13 +159,20 @@ export class NativeCpuBackend extends CpuBackend {
       shape.length,
     );
   }
+  /** {@link Backend.where} in the native C kernel. */
   override where(cond: Storage, a: Storage, b: Storage, out: Storage): void {
     this.k.mm_where(cpu(cond).ptr, cpu(a).ptr, cpu(b).ptr, cpu(out).ptr, out.size);
   }
 
+  /** {@link Backend.reduce} in the native C kernel. */
   override reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, r: number, inner: number): void {
     this.k.mm_reduce(REDUCE[op], cpu(x).ptr, cpu(out).ptr, outer, r, inner);
   }
+  /**
+   * {@link Backend.copyStrided} in the native C kernel (rank at most 16).
+   *
+   * @throws {Error} When the shape has more than 16 axes.
+   */
   override copyStrided(
     src: Storage,
     srcOffset: number,
@@ -177,6 +198,11 @@ export class NativeCpuBackend extends CpuBackend {
       shape.length,
     );
   }
+  /**
+   * {@link Backend.gather} in the native C kernel.
+   *
+   * @throws {RangeError} When an index is not an integer in [0, axisLen).
+   */
   override gather(
     x: Storage,
     idx: Storage,
@@ -189,6 +215,11 @@ export class NativeCpuBackend extends CpuBackend {
     const bad = this.k.mm_gather(cpu(x).ptr, cpu(idx).ptr, cpu(out).ptr, outer, axisLen, inner, nIdx);
     if (bad >= 0) badIndex(cpu(idx).data[bad], axisLen);
   }
+  /**
+   * {@link Backend.scatterAdd} in the native C kernel.
+   *
+   * @throws {RangeError} When an index is not an integer in [0, axisLen).
+   */
   override scatterAdd(
     g: Storage,
     idx: Storage,
@@ -202,6 +233,10 @@ export class NativeCpuBackend extends CpuBackend {
     if (bad >= 0) badIndex(cpu(idx).data[bad], axisLen);
   }
 
+  /**
+   * {@link Backend.matmul}: OpenBLAS when {@link blasTakes} the shape and it is loaded, else csrc/gemm.c for
+   * the whole batch.
+   */
   override matmul(a: Storage, b: Storage, out: Storage, args: MatmulArgs): void {
     const blas = this.blasLibrary;
     if (blas && blasTakes(args)) {
@@ -227,9 +262,11 @@ export class NativeCpuBackend extends CpuBackend {
     );
   }
 
+  /** {@link Backend.softmax} in the native C kernel. */
   override softmax(x: Storage, out: Storage, rows: number, cols: number, log: boolean): void {
     this.k.mm_softmax(cpu(x).ptr, cpu(out).ptr, rows, cols, log ? 1 : 0);
   }
+  /** {@link Backend.softmaxGrad} in the native C kernel. */
   override softmaxGrad(
     y: Storage,
     gy: Storage,
@@ -240,6 +277,7 @@ export class NativeCpuBackend extends CpuBackend {
   ): void {
     this.k.mm_softmax_grad(cpu(y).ptr, cpu(gy).ptr, cpu(out).ptr, rows, cols, log ? 1 : 0);
   }
+  /** {@link Backend.normalizeRows} in the native C kernel. */
   override normalizeRows(
     x: Storage,
     out: Storage,
@@ -251,6 +289,7 @@ export class NativeCpuBackend extends CpuBackend {
   ): void {
     this.k.mm_normalize_rows(cpu(x).ptr, cpu(out).ptr, cpu(mean).ptr, cpu(rstd).ptr, rows, cols, eps);
   }
+  /** {@link Backend.normalizeRowsGrad} in the native C kernel. */
   override normalizeRowsGrad(
     xhat: Storage,
     rstd: Storage,
@@ -261,15 +300,19 @@ export class NativeCpuBackend extends CpuBackend {
   ): void {
     this.k.mm_normalize_rows_grad(cpu(xhat).ptr, cpu(rstd).ptr, cpu(g).ptr, cpu(out).ptr, rows, cols);
   }
+  /** {@link Backend.im2col} in the native C kernel. */
   override im2col(x: Storage, cols: Storage, g: Conv2dGeometry): void {
     this.k.mm_im2col(cpu(x).ptr, cpu(cols).ptr, this.geometryOf(g));
   }
+  /** {@link Backend.col2im} in the native C kernel. */
   override col2im(cols: Storage, out: Storage, g: Conv2dGeometry): void {
     this.k.mm_col2im(cpu(cols).ptr, cpu(out).ptr, this.geometryOf(g));
   }
+  /** {@link Backend.maxPool2d} in the native C kernel. */
   override maxPool2d(x: Storage, out: Storage, argmax: Storage, g: Conv2dGeometry): void {
     this.k.mm_max_pool2d(cpu(x).ptr, cpu(out).ptr, cpu(argmax).ptr, this.geometryOf(g));
   }
+  /** {@link Backend.attention}: the fused attention forward of csrc/attention.c. */
   attention(
     q: Storage,
     k: Storage,
@@ -293,6 +336,7 @@ export class NativeCpuBackend extends CpuBackend {
       cpu(out).ptr,
     );
   }
+  /** {@link Backend.attentionGrad}: the fused attention backward of csrc/attention.c. */
   attentionGrad(
     q: Storage,
     k: Storage,
@@ -319,13 +363,22 @@ export class NativeCpuBackend extends CpuBackend {
     );
   }
 
+  /**
+   * {@link Backend.dropout}: the counter-hash dropout of the native kernels (the coins of fillBernoulliMask).
+   */
   dropout(x: Storage, out: Storage, keepProb: number, scale: number, seed: number): void {
     this.k.mm_dropout(cpu(x).ptr, cpu(out).ptr, out.size, keepProb, scale, seed >>> 0);
   }
 
+  /** {@link Backend.biasActivation}: the linear epilogue y = act(y + bias) in place. */
   biasActivation(y: Storage, bias: Storage | null, rows: number, cols: number, act: "none" | "relu"): void {
     this.k.mm_bias_act(cpu(y).ptr, bias ? cpu(bias).ptr : null, rows, cols, act === "relu" ? 1 : 0);
   }
+  /**
+   * {@link Backend.biasActivationGrad}: act' and the bias-gradient column sums in one pass.
+   *
+   * @throws {Error} When the kernel cannot allocate its per-thread column sums.
+   */
   biasActivationGrad(
     y: Storage,
     gy: Storage,
@@ -347,6 +400,7 @@ export class NativeCpuBackend extends CpuBackend {
     if (rc !== 0) throw new Error(`biasActivationGrad: out of memory for ${cols} bias-gradient columns`);
   }
 
+  /** {@link Backend.adamw} in the native C kernel. */
   override adamw(param: Storage, grad: Storage, m: Storage, v: Storage, a: AdamWArgs): void {
     this.k.mm_adamw(
       cpu(param).ptr,

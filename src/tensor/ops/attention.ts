@@ -94,8 +94,19 @@ function splitHeads(t: Tensor, heads: number): Tensor {
 }
 
 /**
- * softmax(q kᵀ + biases) v per head, with optional dropout on the probabilities. q must already carry the
- * 1/√d scale. Returns [B, Tq, H·d]; the biases carry no gradient.
+ * softmax(q kᵀ + biases) v per head, with optional dropout on the probabilities. q [B, Tq, H·d] must already
+ * carry the 1/√d scale; k and v are [B, Tk, H·d]. Returns [B, Tq, H·d]; the biases carry no gradient.
+ *
+ * @throws {Error} When the shapes disagree, H does not divide the last axis, or a bias has the wrong shape.
+ *
+ * @example
+ * ```ts
+ * import { attention, mulScalar, randn } from "./mod.ts";
+ * const [b, t, heads, d] = [2, 5, 4, 8];
+ * const q = mulScalar(randn([b, t, heads * d]), 1 / Math.sqrt(d));
+ * const k = randn([b, t, heads * d]), v = randn([b, t, heads * d]);
+ * console.log(attention(q, k, v, heads).shape); // [2, 5, 32]
+ * ```
  */
 export function attention(
   q: Tensor,
@@ -129,8 +140,16 @@ export function attention(
 }
 
 /**
- * {@link attention} that also returns the attention probabilities [B, H, Tq, Tk] (after dropout), always
- * through the composed path (the fused kernel keeps only the probabilities before dropout).
+ * {@link attention} that also returns the attention probabilities `weights` [B, H, Tq, Tk] (after dropout),
+ * always through the composed path (the fused kernel keeps only the probabilities before dropout).
+ *
+ * @example
+ * ```ts
+ * import { attentionWithWeights, randn } from "./mod.ts";
+ * const q = randn([1, 3, 8]), kv = randn([1, 4, 8]);
+ * const { output, weights } = attentionWithWeights(q, kv, kv, 2);
+ * console.log(output.shape, weights.shape); // [1, 3, 8] [1, 2, 3, 4]
+ * ```
  */
 export function attentionWithWeights(
   q: Tensor,

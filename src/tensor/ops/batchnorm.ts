@@ -26,10 +26,22 @@ function writeInto(target: Tensor, value: Tensor): void {
 }
 
 /**
- * Batch norm like torch.nn.functional.batch_norm. In training it normalises with the batch mean and biased
- * variance and, when running tensors are given, updates them in place: running = (1 - momentum) running +
- * momentum stat, with the unbiased variance. In eval it uses the running statistics. weight and bias (per
- * channel) are optional.
+ * Batch norm like torch.nn.functional.batch_norm over x [N, C] or [N, C, ...] (statistics per channel C). In
+ * training it normalises with the batch mean and biased variance and, when running tensors are given, updates
+ * them in place: running = (1 - momentum)·running + momentum·stat, with the unbiased variance. In eval it
+ * uses the running statistics. weight and bias ([C]) are optional; momentum defaults to 0.1, eps to 1e-5.
+ *
+ * @throws {Error} When x has rank below 2, a channel vector does not have C elements, only one of the
+ * running tensors is given, or eval mode has none.
+ *
+ * @example
+ * ```ts
+ * import { batchNorm, ones, randn, zeros } from "./mod.ts";
+ * const x = randn([8, 3, 4, 4]); // [N, C, H, W]
+ * const runMean = zeros([3]), runVar = ones([3]);
+ * const y = batchNorm(x, runMean, runVar, null, null, true); // also updates runMean / runVar
+ * console.log(y.shape); // [8, 3, 4, 4]
+ * ```
  */
 export function batchNorm(
   x: Tensor,

@@ -16,24 +16,35 @@ export type { Pair };
 
 /** Options of conv2d (PyTorch defaults: stride 1, padding 0, dilation 1, groups 1). */
 export interface Conv2dOptions {
+  /** Step between window positions, one value or [h, w] (default 1). */
   stride?: Pair;
+  /** Zero padding added on both sides of each spatial axis (default 0). */
   padding?: Pair;
+  /** Spacing between kernel taps (default 1). */
   dilation?: Pair;
+  /** Channel groups; must divide the input and output channels (default 1). */
   groups?: number;
 }
 
 /** Options of conv1d. */
 export interface Conv1dOptions {
+  /** Step between window positions (default 1). */
   stride?: number;
+  /** Zero padding added on both ends of the length axis (default 0). */
   padding?: number;
+  /** Spacing between kernel taps (default 1). */
   dilation?: number;
+  /** Channel groups; must divide the input and output channels (default 1). */
   groups?: number;
 }
 
 /** Options of unfold (the window's stride, padding and dilation). */
 export interface UnfoldOptions {
+  /** Step between window positions, one value or [h, w] (default 1). */
   stride?: Pair;
+  /** Zero padding added on both sides of each spatial axis (default 0). */
   padding?: Pair;
+  /** Spacing between kernel taps (default 1). */
   dilation?: Pair;
 }
 
@@ -87,7 +98,19 @@ function checkConvArgs(x: Tensor, w: Tensor, groups: number): void {
 
 /**
  * 2-D cross-correlation like torch.nn.functional.conv2d: x [N, C, H, W], w [O, C/groups, kh, kw], optional
- * bias [O]; returns [N, O, outH, outW].
+ * bias [O]; returns [N, O, outH, outW] with outH = floor((H + 2·padH - dilationH·(kh - 1) - 1) / strideH) + 1
+ * (likewise outW).
+ *
+ * @throws {Error} When the ranks or channel counts do not match, groups does not divide the channels, an
+ * option is not a valid integer, or no output position fits.
+ *
+ * @example
+ * ```ts
+ * import { conv2d, randn } from "./mod.ts";
+ * const x = randn([2, 3, 8, 8]); // [N, C, H, W]
+ * const w = randn([16, 3, 3, 3]); // [O, C, kh, kw]
+ * console.log(conv2d(x, w, null, { stride: 2, padding: 1 }).shape); // [2, 16, 4, 4]
+ * ```
  */
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv2dOptions = {}): Tensor {
   const groups = opts.groups ?? 1;
@@ -192,7 +215,20 @@ registerGradient("conv2d", (gy, node) => {
   return [gx, gw];
 });
 
-/** 1-D convolution: x [N, C, L], w [O, C/groups, k], optional bias [O]; returns [N, O, outL]. */
+/**
+ * 1-D convolution like torch.nn.functional.conv1d: x [N, C, L], w [O, C/groups, k], optional bias [O];
+ * returns [N, O, outL] (computed as a conv2d of height 1).
+ *
+ * @throws {Error} When the ranks do not match or an option is not an integer in range.
+ *
+ * @example
+ * ```ts
+ * import { conv1d, randn, zeros } from "./mod.ts";
+ * const x = randn([4, 2, 50]); // [N, C, L]
+ * const y = conv1d(x, randn([8, 2, 5]), zeros([8]), { padding: 2 });
+ * console.log(y.shape); // [4, 8, 50]
+ * ```
+ */
 export function conv1d(x: Tensor, w: Tensor, bias?: Tensor | null, opts: Conv1dOptions = {}): Tensor {
   if (x.rank !== 3) throw new Error(`conv1d: input must be [N, C, L], got ${shapeStr(x.shape)}`);
   if (w.rank !== 3) throw new Error(`conv1d: weight must be [O, C/groups, k], got ${shapeStr(w.shape)}`);
@@ -228,6 +264,14 @@ registerGradient("unfold", (gy, node) => {
 /**
  * Sliding local blocks (torch.nn.functional.unfold): x [N, C, H, W] -> [N, C·kh·kw, L] where L counts the
  * window positions; rows are ordered channel-major, then kernel row, then kernel column.
+ *
+ * @throws {Error} When x is not rank 4 or no window position fits.
+ *
+ * @example
+ * ```ts
+ * import { unfold, zeros } from "./mod.ts";
+ * console.log(unfold(zeros([1, 3, 4, 4]), 2, { stride: 2 }).shape); // [1, 12, 4]
+ * ```
  */
 export function unfold(x: Tensor, kernel: Pair, opts: UnfoldOptions = {}): Tensor {
   if (x.rank !== 4) throw new Error(`unfold: input must be [N, C, H, W], got ${shapeStr(x.shape)}`);

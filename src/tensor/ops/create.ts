@@ -6,6 +6,7 @@ import { shapeStr, sizeOf } from "../shape.ts";
 
 /** Options accepted by tensor constructors. */
 export interface TensorOptions {
+  /** Record gradients for ops on the new tensor (a trainable leaf; default false). */
   requiresGrad?: boolean;
 }
 
@@ -15,7 +16,18 @@ function checkShape(op: string, shape: readonly number[]): void {
   }
 }
 
-/** A float32 tensor on the active backend from values laid out row-major in `shape`. */
+/**
+ * A float32 tensor on the active backend from values laid out row-major in `shape`.
+ *
+ * @throws {Error} When a dimension is not a non-negative integer or the values do not fill the shape.
+ *
+ * @example
+ * ```ts
+ * import { tensor } from "./mod.ts";
+ * const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+ * console.log(x.shape, x.dataSync()[5]); // [2, 3] 6
+ * ```
+ */
 export function tensor(values: ArrayLike<number>, shape: number[], opts: TensorOptions = {}): Tensor {
   checkShape("tensor", shape);
   if (values.length !== sizeOf(shape)) {
@@ -30,12 +42,31 @@ export function tensor(values: ArrayLike<number>, shape: number[], opts: TensorO
   return t;
 }
 
-/** A scalar (rank-0) tensor. */
+/**
+ * A rank-0 tensor holding one value, on backend `b` (default: the active one).
+ *
+ * @example
+ * ```ts
+ * import { scalar } from "./mod.ts";
+ * console.log(scalar(0.5).item()); // 0.5
+ * ```
+ */
 export function scalar(value: number, b: Backend = backend()): Tensor {
   return new Tensor(b.fromHost(new Float32Array([value])), [], b);
 }
 
-/** A tensor filled with `value`. */
+/**
+ * A tensor of `shape` with every element `value`.
+ *
+ * @throws {Error} When a dimension is not a non-negative integer.
+ *
+ * @example
+ * ```ts
+ * import { full } from "./mod.ts";
+ * const mask = full([2, 2], -Infinity);
+ * console.log(mask.dataSync()); // Float32Array [-Infinity, -Infinity, -Infinity, -Infinity]
+ * ```
+ */
 export function full(shape: number[], value: number, opts: TensorOptions = {}): Tensor {
   checkShape("full", shape);
   const b = backend();
@@ -46,10 +77,29 @@ export function full(shape: number[], value: number, opts: TensorOptions = {}): 
   return t;
 }
 
+/**
+ * A tensor of `shape` filled with 0.
+ *
+ * @example
+ * ```ts
+ * import { zeros } from "./mod.ts";
+ * const bias = zeros([4], { requiresGrad: true });
+ * console.log(bias.shape, bias.requiresGrad); // [4] true
+ * ```
+ */
 export function zeros(shape: number[], opts: TensorOptions = {}): Tensor {
   return full(shape, 0, opts);
 }
 
+/**
+ * A tensor of `shape` filled with 1.
+ *
+ * @example
+ * ```ts
+ * import { ones } from "./mod.ts";
+ * console.log(ones([2, 3]).sum().item()); // 6
+ * ```
+ */
 export function ones(shape: number[], opts: TensorOptions = {}): Tensor {
   return full(shape, 1, opts);
 }

@@ -9,7 +9,9 @@ import { reshape } from "./shape_ops.ts";
 
 /** Options of matmul: treat an operand's last two axes as transposed (no copy is made). */
 export interface MatmulOptions {
+  /** Use the transpose of a's last two axes (default false). */
   transA?: boolean;
+  /** Use the transpose of b's last two axes (default false). */
   transB?: boolean;
 }
 
@@ -27,8 +29,22 @@ function batchShape(op: string, a: readonly number[], b: readonly number[]): num
 }
 
 /**
- * op(a) @ op(b) over the last two axes, where op transposes when asked. Leading batch axes broadcast; an
- * operand without batch axes is shared by every batch item without copying.
+ * op(a) @ op(b) over the last two axes, where op transposes when asked: [..., m, k] @ [..., k, n] -> [..., m,
+ * n]. Leading batch axes broadcast; an operand without batch axes is shared by every batch item without
+ * copying.
+ *
+ * @throws {Error} When an operand has rank below 2, the inner dimensions differ or the batch axes do not
+ * broadcast.
+ *
+ * @example
+ * ```ts
+ * import { matmul, tensor } from "./mod.ts";
+ * const a = tensor([1, 2, 3, 4], [2, 2]);
+ * const b = tensor([1, 0, 0, 1], [2, 2]);
+ * console.log(matmul(a, b).dataSync()); // Float32Array [1, 2, 3, 4]
+ * const gram = matmul(a, a, { transB: true }); // a aᵀ
+ * console.log(gram.dataSync()); // Float32Array [5, 11, 11, 25]
+ * ```
  */
 export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const transA = opts.transA ?? false, transB = opts.transB ?? false;
@@ -139,11 +155,23 @@ registerGradient("linearAct", (gy, node, y) => {
 export type LinearActivation = "none" | "relu";
 
 /**
- * y = act(x Wᵀ + b) with W [out, in] (PyTorch layout) over the last axis of x, act "none" (default) or
- * "relu". Where the backend has the epilogue kernel (`biasActivation`, the native CPU kernels) the GEMM writes
- * y and one pass adds the bias and applies the activation; its backward takes act' and the bias gradient in
- * one pass too. Elsewhere the output is pre-filled with the bias, the GEMM accumulates into it (beta = 1) and
- * the activation is a separate op.
+ * y = act(x Wᵀ + b) with W [out, in] (PyTorch layout) over the last axis of x ([..., in] -> [..., out]), act
+ * "none" (default) or "relu". Where the backend has the epilogue kernel (`biasActivation`, the native CPU
+ * kernels) the GEMM writes y and one pass adds the bias and applies the activation; its backward takes act'
+ * and the bias gradient in one pass too. Elsewhere the output is pre-filled with the bias, the GEMM
+ * accumulates into it (beta = 1) and the activation is a separate op.
+ *
+ * @throws {Error} When W's shape does not match x's last axis, the bias does not have `out` elements, or the
+ * activation is unknown.
+ *
+ * @example
+ * ```ts
+ * import { linear, tensor } from "./mod.ts";
+ * const x = tensor([1, -1], [1, 2]); // [N, in]
+ * const w = tensor([1, 1, 1, -1], [2, 2]); // [out, in]
+ * const b = tensor([0.5, 0], [2]);
+ * console.log(linear(x, w, b, "relu").dataSync()); // Float32Array [0.5, 2]
+ * ```
  */
 export function linear(
   x: Tensor,

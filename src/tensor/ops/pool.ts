@@ -70,8 +70,18 @@ registerGradient("maxPool2d", (gy, node) => {
 });
 
 /**
- * Max pooling like torch.nn.functional.max_pool2d (padding counts as -Infinity, floor output size); the
- * gradient goes to the first maximum of each window.
+ * Max pooling like torch.nn.functional.max_pool2d over x [N, C, H, W]: stride defaults to the kernel, padding
+ * (at most half the kernel) counts as -Infinity, floor output size; the gradient goes to the first maximum of
+ * each window.
+ *
+ * @throws {Error} When x is not rank 4, the padding exceeds half the kernel, or no window fits.
+ *
+ * @example
+ * ```ts
+ * import { maxPool2d, tensor } from "./mod.ts";
+ * const x = tensor([1, 2, 3, 4], [1, 1, 2, 2]);
+ * console.log(maxPool2d(x, 2).dataSync()); // Float32Array [4]
+ * ```
  */
 export function maxPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding?: Pair): Tensor {
   const g = poolGeometry("maxPool2d", x, kernel, stride, padding);
@@ -97,8 +107,17 @@ export function maxPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding?: Pair
 }
 
 /**
- * Average pooling like torch.nn.functional.avg_pool2d with count_include_pad=True (zero padding counts in
- * the divisor kh·kw) and floor output size.
+ * Average pooling like torch.nn.functional.avg_pool2d over x [N, C, H, W] with count_include_pad=True (zero
+ * padding counts in the divisor kh·kw), stride defaulting to the kernel and floor output size.
+ *
+ * @throws {Error} When x is not rank 4, the padding exceeds half the kernel, or no window fits.
+ *
+ * @example
+ * ```ts
+ * import { avgPool2d, tensor } from "./mod.ts";
+ * const x = tensor([1, 2, 3, 4], [1, 1, 2, 2]);
+ * console.log(avgPool2d(x, 2).dataSync()); // Float32Array [2.5]
+ * ```
  */
 export function avgPool2d(x: Tensor, kernel: Pair, stride?: Pair, padding?: Pair): Tensor {
   const g = poolGeometry("avgPool2d", x, kernel, stride, padding);
@@ -121,7 +140,19 @@ function averagingMatrix(len: number, out: number): Float32Array {
   return m;
 }
 
-/** Adaptive average pooling like torch.nn.functional.adaptive_avg_pool2d to an [oh, ow] output. */
+/**
+ * Adaptive average pooling like torch.nn.functional.adaptive_avg_pool2d: [N, C, H, W] -> [N, C, oh, ow],
+ * output cell i averaging input rows [floor(i·H/oh), ceil((i+1)·H/oh)) (likewise columns).
+ *
+ * @throws {Error} When x is not rank 4 or the output size is not a positive integer pair.
+ *
+ * @example
+ * ```ts
+ * import { adaptiveAvgPool2d, randn } from "./mod.ts";
+ * const features = adaptiveAvgPool2d(randn([2, 64, 7, 7]), 1); // global average pool
+ * console.log(features.shape); // [2, 64, 1, 1]
+ * ```
+ */
 export function adaptiveAvgPool2d(x: Tensor, outSize: Pair): Tensor {
   checkImage("adaptiveAvgPool2d", x);
   const [oh, ow] = pairOf("adaptiveAvgPool2d", "outSize", outSize, 1, 1);

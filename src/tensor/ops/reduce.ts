@@ -106,29 +106,79 @@ registerGradient(
   (gy, node, y) => [extremumGrad(gy, node.inputs[0], y, node.attrs.keptShape as number[])],
 );
 
-/** Sum over `axis` (all axes when omitted). */
+/**
+ * Sum over `axis` (one axis, a list, or all axes when omitted); `keepDims` keeps reduced axes as size 1.
+ *
+ * @throws {Error} When an axis is out of range.
+ *
+ * @example
+ * ```ts
+ * import { sum, tensor } from "./mod.ts";
+ * const x = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+ * console.log(sum(x).item(), sum(x, 1).dataSync(), sum(x, 0, true).shape); // 21 Float32Array [6, 15] [1, 3]
+ * ```
+ */
 export function sum(x: Tensor, axis?: number | number[], keepDims = false): Tensor {
   return reduceOp("sum", x, axis, keepDims);
 }
 
-/** Max over `axis`; the gradient is shared among ties. */
+/**
+ * Max over `axis` (all axes when omitted); the gradient is shared evenly among tied maxima.
+ *
+ * @throws {Error} When an axis is out of range or has length 0.
+ *
+ * @example
+ * ```ts
+ * import { max, tensor } from "./mod.ts";
+ * const x = tensor([1, 5, 3, 2], [2, 2]);
+ * console.log(max(x, 1).dataSync()); // Float32Array [5, 3]
+ * ```
+ */
 export function max(x: Tensor, axis?: number | number[], keepDims = false): Tensor {
   return reduceOp("max", x, axis, keepDims);
 }
 
-/** Min over `axis`; the gradient is shared among ties. */
+/**
+ * Min over `axis` (all axes when omitted); the gradient is shared evenly among tied minima.
+ *
+ * @throws {Error} When an axis is out of range or has length 0.
+ *
+ * @example
+ * ```ts
+ * import { min, tensor } from "./mod.ts";
+ * const x = tensor([1, 5, 3, 2], [2, 2]);
+ * console.log(min(x, 0).dataSync()); // Float32Array [1, 2]
+ * ```
+ */
 export function min(x: Tensor, axis?: number | number[], keepDims = false): Tensor {
   return reduceOp("min", x, axis, keepDims);
 }
 
-/** Index of the max along one axis, as float values (no gradient). */
+/**
+ * Index of the maximum along one axis (the first on ties), as float values; no gradient.
+ *
+ * @example
+ * ```ts
+ * import { argmax, tensor } from "./mod.ts";
+ * const logits = tensor([0.1, 2, 0.3, 5, 1, 0], [2, 3]);
+ * console.log(argmax(logits, 1).dataSync()); // Float32Array [1, 0]
+ * ```
+ */
 export function argmax(x: Tensor, axis: number, keepDims = false): Tensor {
   const axes = normalizeAxes("argmax", axis, x.rank);
   const y = reduceRaw("argmax", x, axes);
   return keepDims ? reshapeRaw(y, reducedShape(x.shape, axes, true)) : y;
 }
 
-/** Index of the min along one axis (no gradient). */
+/**
+ * Index of the minimum along one axis (the first on ties), as float values; no gradient.
+ *
+ * @example
+ * ```ts
+ * import { argmin, tensor } from "./mod.ts";
+ * console.log(argmin(tensor([3, 1, 2], [3]), 0).item()); // 1
+ * ```
+ */
 export function argmin(x: Tensor, axis: number, keepDims = false): Tensor {
   const axes = normalizeAxes("argmin", axis, x.rank);
   const y = reduceRaw("argmin", x, axes);

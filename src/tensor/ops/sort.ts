@@ -44,7 +44,18 @@ function sortLines(x: Tensor, axis: number, descending: boolean, keep: number): 
   return out;
 }
 
-/** Indices that sort x along `axis` (stable; NaN sorts last ascending), as float values with no gradient. */
+/**
+ * Indices that sort x along `axis` (default the last; stable, NaN last when ascending), as float values with
+ * no gradient. Sorting runs on the host.
+ *
+ * @example
+ * ```ts
+ * import { argsort, tensor } from "./mod.ts";
+ * const x = tensor([3, 1, 2], [3]);
+ * console.log(argsort(x).dataSync()); // Float32Array [1, 2, 0]
+ * console.log(argsort(x, -1, true).dataSync()); // Float32Array [0, 2, 1]
+ * ```
+ */
 export function argsort(x: Tensor, axis = -1, descending = false): Tensor {
   const a = normalizeAxis("argsort", axis, x.rank);
   const idx = sortLines(x, a, descending, x.shape[a]);
@@ -52,8 +63,17 @@ export function argsort(x: Tensor, axis = -1, descending = false): Tensor {
 }
 
 /**
- * The k largest entries along `axis`, sorted descending (ties keep the lower index first), with their
- * indices; values carry a gradient back to the picked entries.
+ * The k largest entries along `axis` (default the last), sorted descending (ties keep the lower index first),
+ * with their indices as floats; values carry a gradient back to the picked entries.
+ *
+ * @throws {Error} When k is not an integer in [0, axis length].
+ *
+ * @example
+ * ```ts
+ * import { tensor, topk } from "./mod.ts";
+ * const { values, indices } = topk(tensor([0.1, 0.7, 0.2], [1, 3]), 2);
+ * console.log(values.dataSync(), indices.dataSync()); // ≈ Float32Array [0.7, 0.2] Float32Array [1, 2]
+ * ```
  */
 export function topk(x: Tensor, k: number, axis = -1): { values: Tensor; indices: Tensor } {
   const a = normalizeAxis("topk", axis, x.rank);
@@ -67,8 +87,19 @@ export function topk(x: Tensor, k: number, axis = -1): { values: Tensor; indices
 }
 
 /**
- * torch.gather: out[..., j, ...] = x[..., index[..., j, ...], ...] along `axis`, with index of x's rank and
- * every other axis no longer than x's. The gradient scatter-adds into the picked entries.
+ * torch.gather: out[..., j, ...] = x[..., index[..., j, ...], ...] along `axis`, with index (integer values)
+ * of x's rank and every other axis no longer than x's; out has index's shape. The gradient scatter-adds into
+ * the picked entries.
+ *
+ * @throws {Error} When index has another rank, a longer axis or an out-of-range value, or x holds more than
+ * 2^24 elements.
+ *
+ * @example
+ * ```ts
+ * import { gatherAlong, tensor } from "./mod.ts";
+ * const x = tensor([1, 2, 3, 4], [2, 2]);
+ * console.log(gatherAlong(x, 1, tensor([1, 0], [2, 1])).dataSync()); // Float32Array [2, 3]
+ * ```
  */
 export function gatherAlong(x: Tensor, axis: number, index: Tensor): Tensor {
   const a = normalizeAxis("gatherAlong", axis, x.rank);

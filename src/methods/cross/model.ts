@@ -12,20 +12,42 @@ import {
   crossSelfLossParts,
 } from "../../objectives/mod.ts";
 import { Module } from "../../nn/module.ts";
-import type { ModalitySpec, ModelConfig } from "../config.ts";
-import { inEvalMode, type MethodName, type SslModel, type StepContext, type StepOutput } from "../method.ts";
-import { buildEncoders } from "../backbone.ts";
-import type { TokenEncoder } from "../encoders.ts";
-import { FusionTransformer } from "../fusion.ts";
-import { ProjectionHead } from "../heads.ts";
+import type { ArchitectureConfig } from "../../models/architecture.ts";
+import type { ModalitySpec } from "../../models/modality.ts";
+import {
+  inEvalMode,
+  type MethodName,
+  type SslModel,
+  type StepContext,
+  type StepOutput,
+} from "../../models/method.ts";
+import { buildEncoders } from "../../models/backbone.ts";
+import type { TokenEncoder } from "../../models/token_encoder.ts";
+import { FusionTransformer } from "../../models/fusion.ts";
+import { ProjectionHead } from "../../models/heads.ts";
 
+/** Cross's settings: none (CLIP's temperature is the learnable logit scale). */
+export type CrossSettings = Record<never, never>;
+
+/** Cross+Self's own settings (docs/cross.md). */
+export interface CrossSelfSettings {
+  /** Temperature of the within-modality NT-Xent terms. */
+  tau: number;
+}
+
+/** Per modality: its encoder, the shared fusion transformer on its tokens alone, its own head. */
 export class UnimodalNetwork extends Module {
+  /** One encoder per modality. */
   readonly encoders: TokenEncoder[];
+  /** The fusion transformer, run on one modality's tokens at a time. */
   readonly fusion: FusionTransformer;
+  /** One projection head per modality. */
   readonly heads: ProjectionHead[];
+  /** CLIP's learnable logit scale (log of the inverse temperature). */
   readonly logitScale: Tensor;
 
-  constructor(specs: ModalitySpec[], cfg: ModelConfig) {
+  /** The network for exactly two modalities. */
+  constructor(specs: ModalitySpec[], cfg: ArchitectureConfig) {
     super();
     if (specs.length !== 2) {
       throw new Error(`the Cross baselines take exactly 2 modalities, got ${specs.length}`);
@@ -46,18 +68,20 @@ export class UnimodalNetwork extends Module {
     return inputs.map((x, i) => this.fusion.forward([this.encoders[i].forward(x)]));
   }
 
-  forward(inputs: Tensor[]): Tensor {
+  /** Probe features: the unimodal features concatenated, [B, 2E]. */
+  override forward(inputs: Tensor[]): Tensor {
     return concat(this.features(inputs), 1);
   }
 }
 
-abstract class CrossBase implements SslModel {
+/** What Cross and Cross+Self share: the network, the projected unimodal outputs, the logit-scale clamp. */
+export abstract class CrossBase implements SslModel {
+  /** The registered name. */
   abstract readonly method: MethodName;
+  /** Every parameter. */
   readonly module: UnimodalNetwork;
-  readonly config: ModelConfig;
-  constructor(specs: ModalitySpec[], cfg: ModelConfig) {
-    this.config = cfg;
-    this.module = new UnimodalNetwork(specs, cfg);
+  constructor(specs: ModalitySpec[], arch: ArchitectureConfig) {
+    this.module = new UnimodalNetwork(specs, arch);
   }
   protected projected(view: Tensor[]): Tensor[] {
     return this.module.features(view).map((f, i) => this.module.heads[i].forward(f));
@@ -74,6 +98,7 @@ abstract class CrossBase implements SslModel {
 
 /** Cross: CLIP loss between the two modalities, averaged over the two augmented views. */
 export class CrossModal extends CrossBase {
+  /** The registered name. */
   readonly method: MethodName = "cross";
   trainStep(view1: Tensor[], view2: Tensor[], _ctx: StepContext): StepOutput {
     const [a1, b1] = this.projected(view1), [a2, b2] = this.projected(view2);
@@ -85,11 +110,19 @@ export class CrossModal extends CrossBase {
 
 /** Cross+Self: CLIP cross term on view 1 plus SimCLR NT-Xent between the two views of each modality. */
 export class CrossSelf extends CrossBase {
+  /** The registered name. */
   readonly method: MethodName = "crossself";
+  /** The method's settings. */
+  readonly settings: CrossSelfSettings;
+  /** A model for two modalities of `specs`, shaped by `arch`. */
+  constructor(specs: ModalitySpec[], arch: ArchitectureConfig, settings: CrossSelfSettings) {
+    super(specs, arch);
+    this.settings = settings;
+  }
   trainStep(view1: Tensor[], view2: Tensor[], _ctx: StepContext): StepOutput {
     const [a1, b1] = this.projected(view1), [a2, b2] = this.projected(view2);
     const parts = crossSelfLossParts(a1, b1, [a1, a2], [b1, b2], {
-      tau: this.config.tau,
+      tau: this.settings.tau,
       logitScale: this.module.logitScale,
     });
     return { loss: parts.total, parts: { cross: parts.cross, self1: parts.self1, self2: parts.self2 } };

@@ -8,21 +8,47 @@ import { concat, gelu, type Tensor } from "../../tensor/mod.ts";
 import { coralLossParts } from "../../objectives/mod.ts";
 import { Module } from "../../nn/module.ts";
 import { LayerNorm, Linear } from "../../nn/mod.ts";
-import type { ModalitySpec, ModelConfig } from "../config.ts";
-import { inEvalMode, type MethodName, type SslModel, type StepContext, type StepOutput } from "../method.ts";
-import { buildEncoders, FusionBackbone } from "../backbone.ts";
-import type { TokenEncoder } from "../encoders.ts";
-import { AttentionPooling } from "../attention_pool.ts";
-import { ProjectionHead } from "../heads.ts";
-import { sampleBernoulliMask } from "../masking.ts";
-import type { TokenMask } from "../fusion.ts";
+import { AttentionPooling } from "../../nn/attention_pooling.ts";
+import type { ArchitectureConfig } from "../../models/architecture.ts";
+import type { ModalitySpec } from "../../models/modality.ts";
+import {
+  inEvalMode,
+  type MethodName,
+  type SslModel,
+  type StepContext,
+  type StepOutput,
+} from "../../models/method.ts";
+import { buildEncoders, FusionBackbone } from "../../models/backbone.ts";
+import type { TokenEncoder } from "../../models/token_encoder.ts";
+import { ProjectionHead } from "../../models/heads.ts";
+import type { TokenMask } from "../../models/fusion.ts";
+import { sampleBernoulliMask } from "./masks.ts";
+
+/** COrAL's own settings (docs/coral.md). */
+export interface CoralSettings {
+  /** Temperature of the NT-Xent terms. */
+  tau: number;
+  /** Fraction of the masked modality's tokens zeroed (Bernoulli per token; the reference's 0.75). */
+  maskRatio: number;
+  /** Weight of the shared-path term. */
+  wShared: number;
+  /** Weight of the unique-path terms. */
+  wUnique: number;
+  /** Weight of the orthogonality terms. */
+  wOrtho: number;
+}
 
 /** One modality's unique path after its encoder: Linear(E,E)-LN-GELU-Linear(E,E/2), then attention pooling. */
 export class UniqueProjector extends Module {
+  /** Linear(E, E). */
   readonly fc1: Linear;
+  /** LayerNorm(E). */
   readonly ln: LayerNorm;
+  /** Linear(E, E/2). */
   readonly fc2: Linear;
+  /** Attention pooling over the tokens. */
   readonly pool: AttentionPooling;
+  /** A projector for tokens of width `dim` (even). */
   constructor(dim: number) {
     super();
     this.fc1 = this.child("fc1", new Linear(dim, dim));
@@ -30,19 +56,25 @@ export class UniqueProjector extends Module {
     this.fc2 = this.child("fc2", new Linear(dim, dim / 2));
     this.pool = this.child("pool", new AttentionPooling(dim / 2));
   }
-  forward(tokens: Tensor): Tensor {
+  /** Tokens [B, L, E] -> u [B, E/2]. */
+  override forward(tokens: Tensor): Tensor {
     return this.pool.forward(this.fc2.forward(gelu(this.ln.forward(this.fc1.forward(tokens)))));
   }
 }
 
 /** All of COrAL's parameters. */
 export class CoralNetwork extends Module {
+  /** The shared path: encoders, a one-block fusion transformer and its head. */
   readonly shared: FusionBackbone;
+  /** Per modality, the unique path's encoder (starting from the shared encoder's weights). */
   readonly uniqueEncoders: TokenEncoder[];
+  /** Per modality, the unique projector. */
   readonly uniqueProjectors: UniqueProjector[];
+  /** Per modality, the unique head (all starting from the same weights). */
   readonly uniqueHeads: ProjectionHead[];
 
-  constructor(specs: ModalitySpec[], cfg: ModelConfig) {
+  /** COrAL's network for exactly two modalities and an even token width. */
+  constructor(specs: ModalitySpec[], cfg: ArchitectureConfig) {
     super();
     if (specs.length !== 2) {
       throw new Error(`COrAL supports exactly 2 modalities (as the reference), got ${specs.length}`);
@@ -70,19 +102,25 @@ export class CoralNetwork extends Module {
     return inputs.map((x, i) => this.uniqueProjectors[i].forward(this.uniqueEncoders[i].forward(x)));
   }
 
-  forward(inputs: Tensor[]): Tensor {
+  /** Probe features [z_S, u_1, u_2]: [B, 2E]. */
+  override forward(inputs: Tensor[]): Tensor {
     return concat([this.shared.forward(inputs), ...this.uniqueFeatures(inputs)], 1);
   }
 }
 
+/** COrAL's model: the shared path with asymmetric masks, unique paths, orthogonality. */
 export class COrAL implements SslModel {
+  /** The registered name. */
   readonly method: MethodName = "coral";
+  /** Every parameter. */
   readonly module: CoralNetwork;
-  readonly config: ModelConfig;
+  /** The method's settings. */
+  readonly settings: CoralSettings;
 
-  constructor(specs: ModalitySpec[], cfg: ModelConfig) {
-    this.config = cfg;
-    this.module = new CoralNetwork(specs, cfg);
+  /** A model for two modalities of `specs`, shaped by `arch`. */
+  constructor(specs: ModalitySpec[], arch: ArchitectureConfig, settings: CoralSettings) {
+    this.settings = settings;
+    this.module = new CoralNetwork(specs, arch);
   }
 
   /** View v (0 or 1) masks modality v only: Bernoulli keep with p = 1 - ratio, dropped tokens zeroed. */
@@ -92,7 +130,7 @@ export class COrAL implements SslModel {
     const b = view[0].shape[0];
     const masks: (TokenMask | null)[] = tokens.map((t, i) =>
       i === v
-        ? { keep: sampleBernoulliMask(ctx.rng, b, t.shape[1], this.config.coralRatio), mode: "zero" }
+        ? { keep: sampleBernoulliMask(ctx.rng, b, t.shape[1], this.settings.maskRatio), mode: "zero" }
         : null
     );
     return net.project(tokens, undefined, masks);
@@ -102,6 +140,7 @@ export class COrAL implements SslModel {
     return this.module.uniqueFeatures(view).map((u, i) => this.module.uniqueHeads[i].forward(u));
   }
 
+  /** NT-Xent on the shared and unique paths plus the weighted orthogonality terms (a plain sum). */
   trainStep(view1: Tensor[], view2: Tensor[], ctx: StepContext): StepOutput {
     const parts = coralLossParts(
       {
@@ -111,10 +150,10 @@ export class COrAL implements SslModel {
         unique2: this.uniqueOutputs(view2),
       },
       {
-        tau: this.config.tau,
-        wShared: this.config.wShared,
-        wUnique: this.config.wUnique,
-        wOrtho: this.config.wOrtho,
+        tau: this.settings.tau,
+        wShared: this.settings.wShared,
+        wUnique: this.settings.wUnique,
+        wOrtho: this.settings.wOrtho,
       },
     );
     return { loss: parts.total, parts: { shared: parts.shared, unique: parts.unique, ortho: parts.ortho } };

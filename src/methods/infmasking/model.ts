@@ -5,27 +5,47 @@
  */
 import type { Tensor } from "../../tensor/mod.ts";
 import { infMaskingObjectiveParts, lambdaRamp } from "../../objectives/mod.ts";
-import type { ModalitySpec, ModelConfig } from "../config.ts";
-import type { MethodName, SslModel, StepContext, StepOutput } from "../method.ts";
-import { FusionBackbone } from "../backbone.ts";
-import { sampleFixedCountMask } from "../masking.ts";
+import type { ArchitectureConfig } from "../../models/architecture.ts";
+import type { ModalitySpec } from "../../models/modality.ts";
+import type { MethodName, SslModel, StepContext, StepOutput } from "../../models/method.ts";
+import { FusionBackbone } from "../../models/backbone.ts";
+import type { TokenMask } from "../../models/fusion.ts";
 import type { Philox } from "../../random/philox.ts";
-import type { TokenMask } from "../fusion.ts";
+import { sampleFixedCountMask } from "./masks.ts";
 
+/** InfMasking's own settings (docs/infmasking.md). */
+export interface InfMaskingSettings {
+  /** Temperature of every contrastive term. */
+  tau: number;
+  /** The masking term's lambda before the linear ramp over epochs. */
+  lambda: number;
+  /** Fraction of each modality's tokens replaced by the mask token. */
+  maskRatio: number;
+  /** Masked fusions per view, K. */
+  numMasks: number;
+  /** Weights of the 2 + M + 1 loss terms (default all ones). */
+  weights?: number[];
+}
+
+/** InfMasking's model: CoMM's network and subsets plus K masked full fusions per view. */
 export class InfMasking implements SslModel {
+  /** The registered name. */
   readonly method: MethodName = "infmasking";
+  /** Encoders, fusion transformer and head. */
   readonly module: FusionBackbone;
-  readonly config: ModelConfig;
+  /** The method's settings. */
+  readonly settings: InfMaskingSettings;
 
-  constructor(specs: ModalitySpec[], cfg: ModelConfig) {
-    this.config = cfg;
-    this.module = new FusionBackbone(specs, cfg);
+  /** A model for modalities of `specs`, shaped by `arch`. */
+  constructor(specs: ModalitySpec[], arch: ArchitectureConfig, settings: InfMaskingSettings) {
+    this.settings = settings;
+    this.module = new FusionBackbone(specs, arch);
   }
 
   /** One mask per modality for a batch: keep floor(L (1 - ratio)) tokens of each sample. */
   sampleMasks(rng: Philox, batch: number): TokenMask[] {
     return this.module.tokenCounts().map((l) => ({
-      keep: sampleFixedCountMask(rng, batch, l, this.config.maskRatio),
+      keep: sampleFixedCountMask(rng, batch, l, this.settings.maskRatio),
       mode: "token" as const,
     }));
   }
@@ -35,26 +55,28 @@ export class InfMasking implements SslModel {
     const z = this.module.subsets().map((s) => this.module.project(tokens, s));
     const b = view[0].shape[0];
     const masked = Array.from(
-      { length: this.config.numMasks },
+      { length: this.settings.numMasks },
       () => this.module.project(tokens, undefined, this.sampleMasks(rng, b)),
     );
     return { z, masked };
   }
 
+  /** The objective: two masking terms and CoMM's M + 1 terms, weighted and averaged. */
   trainStep(view1: Tensor[], view2: Tensor[], ctx: StepContext): StepOutput {
     const v1 = this.viewOutputs(view1, ctx.rng);
     const v2 = this.viewOutputs(view2, ctx.rng);
     const parts = infMaskingObjectiveParts(
       { z1: v1.z, z2: v2.z, masked1: v1.masked, masked2: v2.masked },
       {
-        tau: this.config.tau,
-        lambda: lambdaRamp(this.config.lambda, ctx.epoch, ctx.maxEpochs),
-        weights: this.config.weights,
+        tau: this.settings.tau,
+        lambda: lambdaRamp(this.settings.lambda, ctx.epoch, ctx.maxEpochs),
+        weights: this.settings.weights,
       },
     );
     return { loss: parts.total, parts: { mask1: parts.mask1, mask2: parts.mask2, comm: parts.comm } };
   }
 
+  /** Pre-head fused CLS features. */
   embed(inputs: Tensor[]): Tensor {
     return this.module.fusedFeatures(inputs);
   }

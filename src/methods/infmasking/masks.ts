@@ -1,8 +1,15 @@
 /**
- * Token masks of InfMasking and COrAL, sampled on the host from the seeded Philox generator as 0/1 keep
- * masks laid out [B, L] (1 = keep). The fusion model turns them into tensors.
+ * InfMasking's token masks, sampled on the host from the seeded Philox generator as 0/1 keep masks laid out
+ * [B, L] (1 = keep). The fusion transformer turns them into tensors.
+ *
+ * @example
+ * ```ts
+ * import { Philox, sampleFixedCountMask } from "./mod.ts";
+ * const keep = sampleFixedCountMask(new Philox(0), 4, 10, 0.7); // each row keeps exactly 3 of 10 tokens
+ * ```
+ * @module
  */
-import type { Philox } from "../random/philox.ts";
+import type { Philox } from "../../random/philox.ts";
 
 /**
  * InfMasking's per-sample, per-modality mask: keep exactly floor(L * (1 - ratio)) tokens chosen uniformly at
@@ -26,11 +33,4 @@ export function sampleFixedCountMask(
     for (let i = 0; i < keepCount; i++) out[b * length + order[i]] = 1;
   }
   return out;
-}
-
-/** COrAL's asymmetric mask for one modality: keep each token independently with probability 1 - ratio. */
-export function sampleBernoulliMask(rng: Philox, batch: number, length: number, ratio: number): Float32Array {
-  if (!(ratio >= 0 && ratio <= 1)) throw new Error(`mask ratio must be in [0, 1], got ${ratio}`);
-  const keep = rng.bernoulli(batch * length, 1 - ratio);
-  return Float32Array.from(keep);
 }

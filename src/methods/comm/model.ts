@@ -1,0 +1,49 @@
+/** CoMM (Dufumier et al., ICLR 2025): contrast each modality-subset fusion of one view with the full fusion of the other. */
+import type { Tensor } from "../../tensor/mod.ts";
+import { commLoss } from "../../objectives/mod.ts";
+import type { ArchitectureConfig } from "../../models/architecture.ts";
+import type { ModalitySpec } from "../../models/modality.ts";
+import type { MethodName, SslModel, StepContext, StepOutput } from "../../models/method.ts";
+import { FusionBackbone } from "../../models/backbone.ts";
+
+/** CoMM's own settings (docs/comm.md). */
+export interface CommSettings {
+  /** Temperature of every contrastive term. */
+  tau: number;
+  /** Weights of the M + 1 terms (default all ones). */
+  weights?: number[];
+}
+
+/** CoMM's model: one network, its fusion run on every single modality and on all of them. */
+export class CoMM implements SslModel {
+  /** The registered name. */
+  readonly method: MethodName = "comm";
+  /** Encoders, fusion transformer and head. */
+  readonly module: FusionBackbone;
+  /** The method's settings. */
+  readonly settings: CommSettings;
+
+  /** A model for modalities of `specs`, shaped by `arch`. */
+  constructor(specs: ModalitySpec[], arch: ArchitectureConfig, settings: CommSettings) {
+    this.settings = settings;
+    this.module = new FusionBackbone(specs, arch);
+  }
+
+  /** Head outputs of every CoMM subset of one view; the last is the full fusion. */
+  subsetViews(tokens: Tensor[]): Tensor[] {
+    return this.module.subsets().map((s) => this.module.project(tokens, s));
+  }
+
+  /** CoMM's loss between the subsets of one view and the full fusion of the other. */
+  trainStep(view1: Tensor[], view2: Tensor[], _ctx: StepContext): StepOutput {
+    const z1 = this.subsetViews(this.module.encode(view1));
+    const z2 = this.subsetViews(this.module.encode(view2));
+    const loss = commLoss(z1, z2, { tau: this.settings.tau, weights: this.settings.weights });
+    return { loss, parts: {} };
+  }
+
+  /** Pre-head fused CLS features. */
+  embed(inputs: Tensor[]): Tensor {
+    return this.module.fusedFeatures(inputs);
+  }
+}
