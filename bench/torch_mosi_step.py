@@ -1,6 +1,6 @@
 """One InfMasking training step on the MOSI configuration, in PyTorch: the twin of bench/mosi_step.ts.
 
-Model (methods.md §0, §2): per modality Conv1d(k=1, no bias) to 40 + nn.TransformerEncoder (5 pre-LN layers,
+Model (docs/shared.md#encoders, docs/infmasking.md#loss): per modality Conv1d(k=1, no bias) to 40 + nn.TransformerEncoder (5 pre-LN layers,
 5 heads, FFN 2048, dropout .1, ReLU, no positions); fusion = CLS + 1 pre-LN block (8 heads, QuickGELU MLP
 40 -> 160 -> 40) + final LayerNorm; head Linear-BN-ReLU-Linear-BN-ReLU-Linear (512, 512, 256). Objective:
 CoMM's 3 terms plus InfMasking's closed-form masking term for each view (K = 5 masks, ratio .8, keep

@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { cudaAvailable } from "../src/backend/cuda/availability.ts";
-import "../src/backend/cuda/register.ts";
 import {
   add,
   backward,

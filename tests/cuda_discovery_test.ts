@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { cudaAvailable, cudaUnavailableReason, nvrtcAvailable } from "../src/backend/cuda/availability.ts";
 import { CudaBackend } from "../src/backend/cuda/cuda_backend.ts";
-import "../src/backend/cuda/register.ts";
 import { getBackend, setBackend } from "../src/backend/registry.ts";
 import { collapseDims } from "../src/backend/cuda/strided.ts";
 import { compileCuda, cudaProgramSource } from "../src/backend/cuda/program.ts";

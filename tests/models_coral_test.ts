@@ -1,5 +1,5 @@
 /**
- * COrAL's structure (methods.md §3): unique encoders are deep copies of the shared ones (equal values,
+ * COrAL's structure (docs/coral.md#architecture): unique encoders are deep copies of the shared ones (equal values,
  * separate tensors), the second unique head copies the first, and the asymmetric masks: view 1 masks only
  * modality 0 and view 2 only modality 1, with Bernoulli(1 − ratio) keeps whose dropped tokens are zeroed.
  */

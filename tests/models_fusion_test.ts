@@ -1,5 +1,5 @@
 /**
- * The fusion transformer's CLIP-style init (methods.md §0), the fixed 2-D sin-cos position embedding against
+ * The fusion transformer's CLIP-style init (docs/shared.md#fusion-transformer), the fixed 2-D sin-cos position embedding against
  * hand-computed values, and the patched adapter against a float64 re-computation.
  */
 import assert from "node:assert/strict";

@@ -1,5 +1,5 @@
 /**
- * InfMasking's token masks (methods.md §2): a fixed keep count floor(L·(1−ratio)) per sample, uniform over
+ * InfMasking's token masks (docs/infmasking.md#masking): a fixed keep count floor(L·(1−ratio)) per sample, uniform over
  * positions, reproducible per seed; the fusion transformer replaces exactly the masked tokens by the mask
  * token, and a modality subset is the fusion of that modality's tokens alone.
  */

@@ -1,6 +1,6 @@
 /**
  * Independent float64 re-computations of the objectives for the objectives_* tests: plain loops over
- * number[][] rows, following methods.md literally (explicit block matrices, explicit E×E covariances,
+ * number[][] rows, following docs/shared.md#nt-xent and docs/infmasking.md#masking-term literally (explicit block matrices, explicit E×E covariances,
  * self pairs skipped rather than shifted by −1e8).
  */
 import { type Tensor, tensor } from "../src/tensor/mod.ts";
@@ -72,7 +72,7 @@ export function commRef(z1: Rows[], z2: Rows[], tau: number, weights?: number[])
 }
 
 /**
- * InfMasking masking term from the methods.md formulas with an explicit E×E covariance per sample:
+ * InfMasking masking term from the formulas of docs/infmasking.md#masking-term with an explicit E×E covariance per sample:
  * mean_b[−pos_b + lse(pos_b, negs_b)] + mean_b ½v_b.
  */
 export function infMaskingRef(qRaw: Rows, maskedRaw: Rows[], tau: number, lambda: number): number {

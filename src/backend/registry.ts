@@ -4,6 +4,7 @@
  */
 import type { Backend } from "./backend.ts";
 import { createCpuBackend } from "./native/native_cpu_backend.ts";
+import { CudaBackend } from "./cuda/cuda_backend.ts";
 
 /** Names accepted by setBackend. */
 export type BackendName = "cpu" | "cuda" | "auto";
@@ -19,7 +20,10 @@ export function registerBackend(name: string, factory: Factory): void {
   factories.set(name, factory);
 }
 
+// The built-in backends, in one place. Creating the registry loads no device library: a factory runs on the
+// first use of its name, and the CUDA one throws a one-line "CUDA unavailable: ..." when something is missing.
 registerBackend("cpu", () => createCpuBackend());
+registerBackend("cuda", () => new CudaBackend());
 
 function instance(name: string): Backend {
   let b = instances.get(name);

@@ -1,5 +1,5 @@
 /**
- * SimCLR-style image augmentation for [B, C, H, W] float images in [0, 1] (methods.md §0), each
+ * SimCLR-style image augmentation for [B, C, H, W] float images in [0, 1] (docs/shared.md#augmentations), each
  * image independently: RandomResizedCrop (bilinear back to the output size), horizontal flip,
  * ColorJitter with probability pJitter (brightness, contrast, saturation, hue, in that fixed order),
  * grayscale, Gaussian blur, then per-channel normalisation. The formulas follow torchvision's
@@ -52,15 +52,6 @@ export interface ImageAugmentOptions {
   /** Per-channel std; default ImageNet for 3 channels, 0.226 repeated otherwise. */
   std?: readonly number[];
 }
-
-/** The probe-time transform of the Trifeatures recipe: RandomResizedCrop(scale .5–1) + normalise. */
-export const PROBE_CROP_OPTIONS: ImageAugmentOptions = {
-  scale: [0.5, 1],
-  pFlip: 0,
-  pJitter: 0,
-  pGray: 0,
-  pBlur: 0,
-};
 
 function imageDims(m: ModalityArray, what: string): [number, number, number, number] {
   if (m.kind !== "image" || m.shape.length !== 4) {

@@ -1,5 +1,5 @@
 /**
- * "drop+noise" augmentation for sequence [B, T, F] and vector [B, F] modalities (methods.md §0):
+ * "drop+noise" augmentation for sequence [B, T, F] and vector [B, F] modalities (docs/shared.md#augmentations):
  * per sample, with probability pDrop zero floor(U(0, maxDropFrac) * T) distinct time steps, then
  * with probability pNoise add N(0, noiseStd²) to every element. For a vector, each feature is a
  * "time step" (so drop zeroes single features).

@@ -1,7 +1,7 @@
 /**
  * `--dataset avmnist`: an audio-visual digit dataset built from what is on disk, in the spirit of AV-MNIST
- * (Vielzeuf et al. 2018): modality 0 = an MNIST t10k image [1, S, S] in [0, 1], modality 1 = a spoken digit from
- * the Free Spoken Digit Dataset as a standardised log-mel spectrogram [T, F].
+ * (Vielzeuf et al. 2018): modality 0 = an MNIST t10k image [1, S, S] in [0, 1], modality 1 = a spoken digit
+ * from the Free Spoken Digit Dataset as a standardised log-mel spectrogram [T, F].
  *
  * Pairing: each MNIST image is paired with a recording of the SAME digit, drawn uniformly at random (seeded,
  * with replacement) from that split's recordings. The digit is therefore fully redundant across the two
@@ -9,9 +9,9 @@
  * handwriting style and so on are independent between the modalities). Task "label" = the digit, 10 classes.
  *
  * Splits (image and recording pools are disjoint between splits):
- *   test  = t10k images [0, testImages)                       with FSDD takes 0-4 (the official FSDD test split)
- *   val   = t10k images [testImages, testImages + valImages)  with FSDD takes 5-9
- *   train = the remaining t10k images                          with FSDD takes 10-49
+ *   test  = t10k images [0, testImages)                      with FSDD takes 0-4 (FSDD's official test split)
+ *   val   = t10k images [testImages, testImages + valImages) with FSDD takes 5-9
+ *   train = the remaining t10k images                        with FSDD takes 10-49
  * ssl = probeTrain = train, probeVal = val, probeTest = test. Only the t10k images are on disk (the 60k MNIST
  * training images are not), hence the 10k images are split here.
  *
@@ -21,6 +21,8 @@
  * standard deviation of that band over the train recordings. Randomness: Philox(seed) on
  * `STREAMS.avmnist.trainPairs` / `valPairs` / `testPairs` (src/random/streams.ts) picks the recordings
  * for the train/val/test pairs.
+ *
+ * @module
  */
 import { Philox } from "../random/philox.ts";
 import { STREAMS } from "../random/streams.ts";
@@ -121,7 +123,21 @@ function poolImages(pixels: Uint8Array, index: number[], size: number): Float32A
   return out;
 }
 
-/** Build the AV-MNIST-style dataset from `dataDir` (holding mnist/ and fsdd/recordings/). */
+/**
+ * Build the AV-MNIST-style dataset from `dataDir`, which holds mnist/t10k-images-idx3-ubyte.gz,
+ * mnist/t10k-labels-idx1-ubyte.gz and fsdd/recordings/{digit}_{speaker}_{take}.wav (8 kHz mono).
+ *
+ * Throws naming the option when one is out of range (imageSize must divide 28), and naming the file or folder
+ * when the MNIST files are missing or not 10000 28x28 images, a recording cannot be read or is not mono, or
+ * a split has no recording of some digit.
+ *
+ * @example
+ * ```ts
+ * import { makeAvMnistDataset } from "./src/data/avmnist.ts";
+ * const ds = await makeAvMnistDataset("data", { imageSize: 14, limit: 200 });
+ * console.log(ds.ssl.modalities.map((m) => m.shape)); // [[200, 1, 14, 14], [200, 32, 32]]
+ * ```
+ */
 export async function makeAvMnistDataset(
   dataDir: string,
   opts: AvMnistOptions = {},

@@ -1,5 +1,8 @@
 /**
- * Mini-batch index lists and row gathering over plain typed arrays.
+ * Mini-batch index lists and row gathering over plain typed arrays: the epoch's (shuffled) batches of row
+ * indices, and copies of those rows out of a modality, a label array or a whole split.
+ *
+ * @module
  */
 import type { Philox } from "../random/philox.ts";
 import type { ModalityArray, MultimodalSplit } from "./types.ts";
@@ -23,7 +26,18 @@ function checkBatchArgs(n: number, batchSize: number): void {
 
 /**
  * Split one epoch of n samples into batches of row indices. With shuffle (default) the order is
- * rng.permutation(n), so it consumes exactly n 32-bit outputs of rng.
+ * rng.permutation(n), so it consumes exactly n 32-bit outputs of rng; without it the order is 0..n-1 and
+ * rng may be null. The last, short batch is dropped unless `dropLast` is false.
+ *
+ * Throws when n is not a non-negative integer, batchSize not a positive integer, or shuffle has no rng.
+ *
+ * @example
+ * ```ts
+ * import { Philox } from "./mod.ts";
+ * import { epochBatches } from "./src/data/batches.ts";
+ * const shuffled = epochBatches(10, 4, new Philox(0)); // 2 batches of 4 rows; 2 rows dropped
+ * const all = epochBatches(10, 4, null, { shuffle: false, dropLast: false }); // [0..3], [4..7], [8, 9]
+ * ```
  */
 export function epochBatches(
   n: number,
@@ -51,7 +65,7 @@ export function epochBatches(
   return out;
 }
 
-/** In-order batches covering all n samples (for feature extraction / evaluation). */
+/** In-order batches covering all n samples, the last one possibly short (for feature extraction). */
 export function sequentialBatches(n: number, batchSize: number): Int32Array[] {
   return epochBatches(n, batchSize, null, { shuffle: false, dropLast: false });
 }
@@ -72,7 +86,10 @@ function checkIndices(what: string, n: number, idx: ArrayLike<number>): void {
   }
 }
 
-/** Copy rows idx of a modality into a new Float32Array of shape [idx.length, ...shape[1..]]. */
+/**
+ * Copy rows idx of a modality into a new Float32Array of shape [idx.length, ...shape[1..]]. Throws when the
+ * data length does not match the shape or an index is outside [0, N).
+ */
 export function gatherRows(arr: ModalityArray, idx: ArrayLike<number>): Float32Array {
   const n = arr.shape[0];
   const rs = rowSize(arr);
@@ -95,7 +112,7 @@ export function gatherModality(arr: ModalityArray, idx: ArrayLike<number>): Moda
   return { kind: arr.kind, shape: [idx.length, ...arr.shape.slice(1)], data: gatherRows(arr, idx) };
 }
 
-/** Labels at rows idx. */
+/** Labels at rows idx, as a new array; throws when an index is outside [0, labels.length). */
 export function gatherLabels(labels: Int32Array, idx: ArrayLike<number>): Int32Array {
   checkIndices("gatherLabels", labels.length, idx);
   const out = new Int32Array(idx.length);

@@ -2,6 +2,8 @@
  * IDX files (the MNIST format), optionally gzipped. Layout, all big-endian:
  *   0x00 0x00 | type code u8 | number of dimensions u8 | each dimension u32 | data, row-major.
  * Type codes: 0x08 ubyte, 0x09 sbyte, 0x0B int16, 0x0C int32, 0x0D float32, 0x0E float64.
+ *
+ * @module
  */
 
 /** Element arrays an IDX file is returned in (multi-byte types converted to native byte order). */
@@ -11,6 +13,7 @@ export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32
 export interface IdxArray {
   /** Dimensions, e.g. [10000, 28, 28] for MNIST images. */
   shape: number[];
+  /** The elements, row-major, in the array type of the file's type code. */
   data: IdxData;
 }
 
@@ -31,7 +34,10 @@ export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Parse the (already decompressed) bytes of an IDX file; `source` names it in errors. */
+/**
+ * Parse the (already decompressed) bytes of an IDX file; `source` names it in errors. Throws on a wrong
+ * magic, an unknown type code or data shorter than the shape needs.
+ */
 export function parseIdx(bytes: Uint8Array, source = "<bytes>"): IdxArray {
   const fail = (msg: string): never => {
     throw new Error(`idx ${source}: ${msg}`);
@@ -82,7 +88,10 @@ export function parseIdx(bytes: Uint8Array, source = "<bytes>"): IdxArray {
   }
 }
 
-/** Read an IDX file; gzip is detected from the 1f 8b magic, so `.gz` and plain files both work. */
+/**
+ * Read an IDX file; gzip is detected from the 1f 8b magic, so `.gz` and plain files both work. Throws naming
+ * the path when the file cannot be read, decompressed or parsed.
+ */
 export async function readIdx(path: string): Promise<IdxArray> {
   let bytes: Uint8Array;
   try {

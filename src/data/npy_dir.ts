@@ -6,6 +6,8 @@
  * 1 axis -> vector [F], 2 -> sequence [T, F], 3 -> image [C, H, W] (a bare [N] array is a vector [N, 1]).
  * y: integer class labels >= 0, shape [N] or [N, 1]. M >= 2 modalities.
  * ssl = probeTrain = train, probeVal = val, probeTest = test; task "label", numClasses = max label + 1.
+ *
+ * @module
  */
 import { readNpyAsFloat32, readNpyAsInt32 } from "../io/npy.ts";
 import type { ModalityArray, ModalityKind, MultimodalDataset, MultimodalSplit } from "./types.ts";
@@ -99,7 +101,20 @@ function readSplit(dir: string, name: string, m: number): MultimodalSplit {
   return { modalities, labels: { label: labels } };
 }
 
-/** Load a bring-your-own dataset from DIR (see the module comment for the layout). */
+/**
+ * Load a bring-your-own dataset from DIR (see the module comment for the layout), synchronously.
+ *
+ * Throws naming the file when a required file is missing, there are fewer than 2 modalities, the splits
+ * disagree in modality count or per-sample shape, sample counts differ from the labels, an input value is
+ * not finite, a label is negative or not an integer, or every label is 0.
+ *
+ * @example
+ * ```ts
+ * import { loadNpyDirDataset } from "./src/data/npy_dir.ts";
+ * const ds = loadNpyDirDataset("data/mine"); // data/mine/train/x0.npy, x1.npy, y.npy and data/mine/test/...
+ * console.log(ds.numClasses.label, ds.ssl.modalities.map((m) => m.kind));
+ * ```
+ */
 export function loadNpyDirDataset(dir: string): MultimodalDataset {
   for (const split of ["train", "test"]) {
     if (!isFile(`${dir}/${split}/x0.npy`)) {

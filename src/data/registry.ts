@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { getDataset, loadDataset } from "./mod.ts";
+ * import { getDataset, loadDataset } from "./src/data/registry.ts";
  * console.log(getDataset("synthetic").defaults.epochs); // 8
  * const ds = await loadDataset("synthetic", { seed: 0, options: { nSsl: 512 } });
  * ```
@@ -69,7 +69,10 @@ const MULTIBENCH_STYLE: DatasetDefaults = {
   data: {},
 };
 
-/** Where real datasets are read from when no data dir is given: ../shared/data beside the checkout, else "data". */
+/**
+ * Where real datasets are read from when no data dir is given: the first existing folder of ../shared/data
+ * (from the working directory) and shared/data beside the checkout, else "data".
+ */
 export function defaultDataDir(): string {
   for (const d of ["../shared/data", new URL("../../../shared/data", import.meta.url).pathname]) {
     try {
@@ -188,7 +191,18 @@ export function getDataset(name: string): DatasetEntry {
   return entry;
 }
 
-/** Loads or generates the dataset called `name` (a table name or `npy:DIR`). */
+/**
+ * Loads or generates the dataset called `name` (a table name or `npy:DIR`); generated datasets go through
+ * the on-disk cache, so a second call with the same seed and options reads them back. Throws naming the
+ * known names for an unknown one, and passes on the loader's errors (missing files, bad options).
+ *
+ * @example
+ * ```ts
+ * import { loadDataset } from "./src/data/registry.ts";
+ * const ds = await loadDataset("synthetic", { seed: 0, options: { nSsl: 512 } });
+ * console.log(ds.tasks); // ["redundancy", "uniqueness1", "uniqueness2", "synergy"]
+ * ```
+ */
 export async function loadDataset(name: string, opts: DatasetLoadOptions): Promise<MultimodalDataset> {
   return await getDataset(name).load({ ...opts, argument: parseName(name).argument });
 }

@@ -1,6 +1,6 @@
 /**
  * `--dataset synthetic`: a cheap bimodal dataset with exactly the Trifeatures task structure
- * (methods.md §4) but token-sequence modalities instead of images.
+ * (docs/shared.md#trifeatures) but token-sequence modalities instead of images.
  *
  * Each sample has attributes shape (shared by a and b), texture_a, colour_a, texture_b, colour_b
  * (10 values each). Modality m is a [T, F] token sequence: the m-specific pattern vectors of its
@@ -16,6 +16,8 @@
  * change the other splits.
  *
  * Defaults: {@link SYNTHETIC_DATA_DEFAULTS} (the demo's `deno task train` values) fill every omitted option.
+ *
+ * @module
  */
 import { Philox } from "../random/philox.ts";
 import { STREAMS } from "../random/streams.ts";
@@ -56,7 +58,7 @@ export interface SyntheticOptions {
  *
  * @example
  * ```ts
- * import { makeSyntheticDataset, SYNTHETIC_DATA_DEFAULTS } from "./synthetic.ts";
+ * import { makeSyntheticDataset, SYNTHETIC_DATA_DEFAULTS } from "./src/data/synthetic.ts";
  * const ds = makeSyntheticDataset({ ...SYNTHETIC_DATA_DEFAULTS, nSsl: 256 });
  * ```
  */
@@ -223,7 +225,21 @@ function checkInt(name: string, v: number, min: number): void {
   }
 }
 
-/** The synthetic bimodal dataset (see the module comment). */
+/**
+ * The synthetic bimodal dataset (see the module comment): two sequence modalities [N, T, F], the four
+ * Trifeatures tasks, and ssl / probeTrain / probeTest splits of nSsl / nProbeTrain / nProbeTest samples.
+ * Options left out take {@link SYNTHETIC_DATA_DEFAULTS}; the same options always give the same data.
+ *
+ * Throws naming the option when a count is not an integer in range (T at least 3), noise is negative or
+ * patternScale is not positive.
+ *
+ * @example
+ * ```ts
+ * import { makeSyntheticDataset } from "./mod.ts";
+ * const ds = makeSyntheticDataset({ seed: 1, nSsl: 256, nProbeTrain: 200, nProbeTest: 100 });
+ * console.log(ds.ssl.modalities[0].shape); // [256, 6, 16]
+ * ```
+ */
 export function makeSyntheticDataset(opts: SyntheticOptions = {}): MultimodalDataset {
   const d = SYNTHETIC_DATA_DEFAULTS;
   const seed = opts.seed ?? d.seed;

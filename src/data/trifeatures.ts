@@ -1,5 +1,5 @@
 /**
- * `--dataset trifeatures`: the bimodal Trifeatures benchmark (methods.md §4), rendered here.
+ * `--dataset trifeatures`: the bimodal Trifeatures benchmark (docs/shared.md#trifeatures), rendered here.
  *
  * 1000 (shape, texture, colour) combos are shuffled; 800 train combos × 3 renders and 200 test
  * combos × 1 render. Pairs (image a, image b) are ordered same-shape pairs, (a, a) included.
@@ -13,6 +13,8 @@
  * purpose.
  *
  * Defaults: {@link TRIFEATURES_DATA_DEFAULTS} fill every omitted option.
+ *
+ * @module
  */
 import { Philox } from "../random/philox.ts";
 import { STREAMS } from "../random/streams.ts";
@@ -42,7 +44,7 @@ export interface TrifeaturesOptions {
  *
  * @example
  * ```ts
- * import { TRIFEATURES_DATA_DEFAULTS } from "./trifeatures.ts";
+ * import { TRIFEATURES_DATA_DEFAULTS } from "./src/data/trifeatures.ts";
  * const side = TRIFEATURES_DATA_DEFAULTS.size; // 32
  * ```
  */
@@ -78,7 +80,10 @@ export function trifeaturesSynergyPermutation(seed: number): Int32Array {
   return new Philox(seed, STREAMS.trifeatures.synergyPermutation).permutation(10);
 }
 
-/** Render the 2600 train/test images. */
+/**
+ * Render the 2600 images: the 800 train combos 3 times each (indices 0..2399), then the 200 test combos once
+ * (2400..2599), each [3, size, size] with `supersample`² samples per pixel.
+ */
 export function makeTrifeaturesImages(
   seed: number,
   size: number,
@@ -152,7 +157,7 @@ export function trifeaturesPairs(
   return [aIdx, bIdx];
 }
 
-/** Materialise a split from pair indices. */
+/** Materialise a split from pair indices: image modalities [n, 3, S, S] of aIdx and bIdx, and the task labels. */
 export function trifeaturesSplit(
   im: TrifeaturesImages,
   aIdx: Int32Array,
@@ -187,7 +192,21 @@ function checkInt(name: string, v: number, min: number): void {
   }
 }
 
-/** The bimodal Trifeatures dataset (see the module comment). */
+/**
+ * The bimodal Trifeatures dataset (see the module comment): two image modalities [N, 3, S, S] in [0, 1], the
+ * four tasks, a biased ssl split and unbiased probe splits. Options left out take
+ * {@link TRIFEATURES_DATA_DEFAULTS}. Rendering costs about 2600·S²·supersample² shape tests, so keep `size`
+ * small on the CPU.
+ *
+ * Throws naming the option when a value is not an integer in range (size at least 8, the others at least 1).
+ *
+ * @example
+ * ```ts
+ * import { makeTrifeaturesDataset } from "./mod.ts";
+ * const ds = makeTrifeaturesDataset({ size: 16, maxSsl: 512, maxProbeTrain: 256, maxProbeTest: 256 });
+ * console.log(ds.ssl.modalities[0].shape); // [512, 3, 16, 16]
+ * ```
+ */
 export function makeTrifeaturesDataset(opts: TrifeaturesOptions = {}): MultimodalDataset {
   const d = TRIFEATURES_DATA_DEFAULTS;
   const seed = opts.seed ?? d.seed;

@@ -1,5 +1,5 @@
 /**
- * Rasteriser for Trifeatures images (methods.md §4, after Hermann & Lampinen 2020): a textured,
+ * Rasteriser for Trifeatures images (docs/shared.md#generator, after Hermann & Lampinen 2020): a textured,
  * coloured shape on a grey background, at any square size S.
  *
  * Geometry is resolution independent: the shape's template box is 128/224 of the canvas (as in

@@ -1,6 +1,8 @@
 /**
  * Plain-array dataset types shared by the generators, readers, augmentations and the trainer.
  * Data lives in typed arrays; tensors are made from it only in the training layer.
+ *
+ * @module
  */
 
 import type { ModalityKind } from "../models/modality.ts";
@@ -9,14 +11,17 @@ export type { ModalityKind };
 
 /** One modality of a split: `data` holds `shape[0]` samples, row-major, float32. */
 export interface ModalityArray {
+  /** The layout of one sample: vector, sequence or image. */
   kind: ModalityKind;
   /** [N, F] for vector, [N, T, F] for sequence, [N, C, H, W] for image. */
   shape: number[];
+  /** The `shape` product of float32 values, sample-major (row-major over `shape`). */
   data: Float32Array;
 }
 
 /** A set of samples: every modality and every task label has the same sample count. */
 export interface MultimodalSplit {
+  /** One array per modality, all with the same first axis N. */
   modalities: ModalityArray[];
   /** Task name -> integer class label per sample. */
   labels: Record<string, Int32Array>;
@@ -24,6 +29,7 @@ export interface MultimodalSplit {
 
 /** A dataset as the trainer consumes it. */
 export interface MultimodalDataset {
+  /** The dataset's name, e.g. "synthetic" or "npy:DIR". */
   name: string;
   /** Task names, each a key of every split's `labels`. */
   tasks: string[];

@@ -1,14 +1,18 @@
 /**
- * RIFF/WAVE reader for PCM (format 1: 8-bit unsigned, 16/24/32-bit signed) and IEEE float (format 3: 32/64-bit).
- * Chunks are walked in order ("fmt " then "data"; others such as LIST are skipped, odd sizes padded).
- * WAVE_FORMAT_EXTENSIBLE (0xFFFE) is read through its sub-format code.
+ * RIFF/WAVE reader for PCM (format 1: 8-bit unsigned, 16/24/32-bit signed) and IEEE float (format 3:
+ * 32/64-bit). Chunks are walked in order ("fmt " then "data"; others such as LIST are skipped, odd sizes
+ * padded). WAVE_FORMAT_EXTENSIBLE (0xFFFE) is read through its sub-format code.
+ *
+ * @module
  */
 
 /** A decoded WAV file. */
 export interface WavAudio {
+  /** Frames per second, in Hz. */
   sampleRate: number;
   /** Samples per channel, each in [-1, 1] (integer PCM divided by 2^(bits-1)). */
   channels: Float32Array[];
+  /** Bits per sample of the stored encoding (8, 16, 24, 32 or 64). */
   bitsPerSample: number;
   /** Size in bytes of the data chunk as stated in its header. */
   dataBytes: number;
@@ -18,7 +22,10 @@ function fourcc(dv: DataView, at: number): string {
   return String.fromCharCode(dv.getUint8(at), dv.getUint8(at + 1), dv.getUint8(at + 2), dv.getUint8(at + 3));
 }
 
-/** Parse WAV bytes; `source` names the file in errors. */
+/**
+ * Parse WAV bytes; `source` names the file in errors. Throws on a non-RIFF/WAVE file, a missing or short
+ * fmt chunk, a missing data chunk or an unsupported encoding.
+ */
 export function parseWav(bytes: Uint8Array, source = "<bytes>"): WavAudio {
   const fail = (msg: string): never => {
     throw new Error(`wav ${source}: ${msg}`);
@@ -101,7 +108,7 @@ function decode(
   return { sampleRate, channels, bitsPerSample: bits, dataBytes: statedBytes };
 }
 
-/** Read a WAV file. */
+/** Read and decode a WAV file; throws naming the path when it cannot be read or parsed. */
 export async function readWav(path: string): Promise<WavAudio> {
   let bytes: Uint8Array;
   try {

@@ -1,5 +1,5 @@
 /**
- * Input adapters: turn an encoder's output into tokens of width E (methods.md §0).
+ * Input adapters: turn an encoder's output into tokens of width E (docs/shared.md#adapters).
  * - PatchedInputAdapter: [B, C, h, w] feature map -> 1x1 conv to E + fixed 2-D sin-cos position -> h*w tokens.
  * - FeaturesInputAdapter: tabular [B, F] -> F tokens, token_j = x_j W_j + b_j.
  * - VectorAdapter: [B, D] -> one token through a Linear (SimpleFeaturesInputAdapter; identity when D = E).

@@ -1,5 +1,5 @@
 /**
- * A causal 1-D convolution encoder (the Vision&Touch force encoder of methods.md §0): five causal Conv1d
+ * A causal 1-D convolution encoder (the Vision&Touch force encoder of docs/shared.md#encoders): five causal Conv1d
  * layers of kernel 2 and stride 2 with channels F -> 16 -> 32 -> 64 -> 128 -> outChannels, each followed by
  * LeakyReLU(0.1), then a FeaturesInputAdapter making one token per output feature (channel x remaining
  * step); a [32, 6] force window gives 128 features, hence 128 tokens, as in the V&T regression setting.

@@ -1,5 +1,5 @@
 /**
- * Per-modality encoders, each ending in tokens [B, L, E] for the fusion transformer (methods.md §0 table):
+ * Per-modality encoders, each ending in tokens [B, L, E] for the fusion transformer (docs/shared.md#encoders):
  * - tokens: a sequence as it is, projected per token (the cheap default for the synthetic benchmark);
  * - transformer: Conv1d(k=1, no bias) projection + N pre-LN layers, no positional encoding (MOSI & co.);
  * - gru: a GRU's full output sequence (MIMIC's time series);

@@ -1,5 +1,5 @@
 /**
- * The fusion transformer shared by CoMM, InfMasking and COrAL (methods.md §0): concatenate the present
+ * The fusion transformer shared by CoMM, InfMasking and COrAL (docs/shared.md#fusion-transformer): concatenate the present
  * modalities' tokens, prepend a CLS token, run pre-LN blocks (QuickGELU MLP, CLIP-style init), apply a final
  * LayerNorm and return the CLS output. It runs on any subset of modalities (absent modalities' tokens are
  * dropped, not masked) and can replace tokens by a learnable mask token (InfMasking) or zero them (COrAL).

@@ -1,5 +1,5 @@
 /**
- * A ResNet-18-style image encoder (the Vision&Touch image encoder of methods.md §0, timm's resnet18 without
+ * A ResNet-18-style image encoder (the Vision&Touch image encoder of docs/shared.md#encoders, timm's resnet18 without
  * pretraining and without the final pool): a stem, four stages of two BasicBlocks with widths w, 2w, 4w, 8w
  * (strides 1, 2, 2, 2), then the patched adapter, one token per cell of the final feature map.
  *
@@ -13,7 +13,7 @@
  */
 import { maxPool2d, relu, type Tensor } from "../tensor/mod.ts";
 import { Module } from "../nn/module.ts";
-import type { BatchNorm2d, Conv2d } from "../nn/mod.ts";
+import { BatchNorm2d, type Conv2d } from "../nn/mod.ts";
 import { BasicBlock, resnetConv2d } from "../nn/basic_block.ts";
 import { PatchedInputAdapter } from "./adapters.ts";
 import type { TokenEncoder } from "./token_encoder.ts";

@@ -3,7 +3,7 @@ export { copyValues, Module } from "./module.ts";
 export type { BufferOptions, LoadStateDictOptions, LoadStateDictResult } from "./module.ts";
 export * from "./init.ts";
 export { Linear } from "./linear.ts";
-export { BatchNorm1d, BatchNorm2d, LayerNorm } from "./norm.ts";
+export { BatchNorm1d, BatchNorm2d, BatchNormBase, LayerNorm } from "./norm.ts";
 export type { BatchNormOptions } from "./norm.ts";
 export { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool2d } from "./conv.ts";
 export type { ConvOptions, Size2 } from "./conv.ts";

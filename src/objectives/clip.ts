@@ -1,5 +1,5 @@
 /**
- * Losses of the cross-modal baselines (methods.md §0 and §6.2): CLIP's symmetric N×N cross-entropy with a
+ * Losses of the cross-modal baselines (docs/cross.md and docs/shared.md#nt-xent): CLIP's symmetric N×N cross-entropy with a
  * learnable log-space logit scale ("Cross"), and Cross+Self (a cross term plus SimCLR NT-Xent within each
  * modality).
  */

@@ -1,5 +1,5 @@
 /**
- * The CoMM objective (methods.md §1): for each fusion output i (modality subsets, then the full fusion as
+ * The CoMM objective (docs/comm.md#loss): for each fusion output i (modality subsets, then the full fusion as
  * the last entry), term_i = ½[NT-Xent(z1[i], z2[last]) + NT-Xent(z2[i], z1[last])]; the loss is the mean of
  * w_i · term_i over all n+1 entries, the full↔full term included (the official code averages, not sums).
  */

@@ -1,5 +1,5 @@
 /**
- * The COrAL objective (methods.md §3), a plain sum:
+ * The COrAL objective (docs/coral.md#loss), a plain sum:
  *
  *   L = w_s·NCE(z'_S, z''_S) + w_u·[NCE(u'_1, u''_1) + NCE(u'_2, u''_2)]
  *     + w_o·[cos²(u'_1,u'_2) + cos²(u''_1,u''_2) + cos²(u'_1,z'_S) + cos²(u''_1,z''_S)

@@ -1,5 +1,5 @@
 /**
- * The InfMasking objective (methods.md §2). For one view, with q_b the unmasked full fusion and k_{t,b}
+ * The InfMasking objective (docs/infmasking.md#loss). For one view, with q_b the unmasked full fusion and k_{t,b}
  * (t = 1..K) its masked fusions, all L2-normalised head outputs:
  *
  *   μ_b = (1/K) Σ_t k_{t,b}  (not renormalised),  Σ_b = (1/K) Σ_t (k_{t,b} − μ_b)(k_{t,b} − μ_b)ᵀ

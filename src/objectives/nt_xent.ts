@@ -1,5 +1,5 @@
 /**
- * NT-Xent, the SimCLR 2N-row contrastive loss with same-side negatives (methods.md §0), as the official
+ * NT-Xent, the SimCLR 2N-row contrastive loss with same-side negatives (docs/shared.md#nt-xent), as the official
  * CoMM / InfMasking / COrAL code computes it:
  *
  *   A = z1 z2ᵀ/τ,  S11 = z1 z1ᵀ/τ − 1e8·I,  S22 = z2 z2ᵀ/τ − 1e8·I,  M = [[A, S11], [S22, Aᵀ]]

@@ -3,7 +3,7 @@ import type { Module } from "../nn/module.ts";
 import type { Tensor } from "../tensor/mod.ts";
 import type { ParamGroup } from "./optimizer.ts";
 
-/** Name fragments that exclude a parameter from weight decay (methods.md §0 Optimisation). */
+/** Name fragments that exclude a parameter from weight decay (docs/shared.md#optimisation). */
 export const NO_DECAY_NAME_PARTS: readonly string[] = ["bias", "ln", "bn", "norm"];
 
 /** Whether a named parameter should get no weight decay: rank < 2, or a name containing a no-decay part. */

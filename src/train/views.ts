@@ -13,7 +13,7 @@ export function toTensors(mods: ModalityArray[]): Tensor[] {
 
 /**
  * One augmented view of a batch: SimCLR-style augmentation for each image modality, and drop+noise over
- * the sequence and vector modalities together (methods.md §0).
+ * the sequence and vector modalities together (docs/shared.md#augmentations).
  */
 export function augmentedView(split: MultimodalSplit, rows: Int32Array, rng: Philox): ModalityArray[] {
   const mods = split.modalities.map((m) => gatherModality(m, rows));

@@ -2,7 +2,7 @@
  * COrAL (Cissee, Younis, Ahmadi, 2026): a shared path (encoders, asymmetric complementary masking, a 1-block
  * fusion transformer, head) and one unique path per modality (a copy of the encoder starting from the same
  * weights, Linear-LayerNorm-GELU-Linear to E/2, attention pooling, its own head), trained with NT-Xent on
- * each path plus squared-cosine orthogonality between unique and shared outputs (methods.md §3).
+ * each path plus squared-cosine orthogonality between unique and shared outputs (docs/coral.md#architecture).
  */
 import { concat, gelu, type Tensor } from "../../tensor/mod.ts";
 import { coralLossParts } from "../../objectives/mod.ts";

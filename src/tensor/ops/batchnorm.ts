@@ -3,14 +3,12 @@
  * moves channels first, normalises each channel's row with the fused row kernel (whose gradient is exact
  * through the batch statistics) and moves them back; eval applies the running statistics as an affine map.
  */
-import { record } from "../autograd.ts";
 import { noGrad, tidy } from "../engine.ts";
 import type { Tensor } from "../tensor.ts";
 import { shapeStr } from "../shape.ts";
-import { emptyOn } from "./create.ts";
 import { add, addScalar, clamp, mul, mulScalar, reciprocal, rsqrt, square, sub } from "./elementwise.ts";
 import { permute, reshape } from "./shape_ops.ts";
-import "./nn_ops.ts"; // registers the "normalizeRows" gradient used below
+import { normalizeRowsOf } from "./normalize_rows.ts";
 
 function checkChannelVector(name: string, t: Tensor | null, c: number, x: Tensor): void {
   if (t && t.size !== c) {
@@ -82,11 +80,9 @@ export function batchNorm(
   const perm = x.shape.map((_, i) => (i === 0 ? 1 : i === 1 ? 0 : i));
   const movedShape = perm.map((p) => x.shape[p]);
   const rows = reshape(permute(x, perm), [c, m]);
-  const b = x.backend;
-  const meanT = emptyOn(b, [c]), rstd = emptyOn(b, [c]);
-  const node = record("normalizeRows", [rows], [rstd]);
-  let y = emptyOn(b, [c, m], node);
-  b.normalizeRows(rows.storage, y.storage, meanT.storage, rstd.storage, c, m, eps);
+  const normalized = normalizeRowsOf(rows, eps);
+  const meanT = normalized.mean, rstd = normalized.rstd;
+  let y = normalized.y;
   if (weight) y = mul(y, reshape(weight, [c, 1]));
   if (bias) y = add(y, reshape(bias, [c, 1]));
   if (runningMean && runningVar) {
@@ -103,6 +99,6 @@ export function batchNorm(
     );
   }
   meanT.dispose();
-  if (!node) rstd.dispose();
+  if (!normalized.y.node) rstd.dispose();
   return permute(reshape(y, movedShape), perm);
 }

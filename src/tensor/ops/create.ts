@@ -108,10 +108,3 @@ export function ones(shape: number[], opts: TensorOptions = {}): Tensor {
 export function emptyOn(b: Backend, shape: readonly number[], node: GradNode | null = null): Tensor {
   return new Tensor(b.alloc(sizeOf(shape)), shape, b, node);
 }
-
-/** Like a tensor, filled with a constant, on the same backend. */
-export function fullLike(t: Tensor, value: number): Tensor {
-  const s = t.backend.alloc(t.size);
-  t.backend.fill(s, value);
-  return new Tensor(s, t.shape, t.backend);
-}

@@ -9,6 +9,8 @@ import { emptyOn, tensor } from "./create.ts";
 import { add, clamp, div, log, mul, mulScalar, sqrt, sub } from "./elementwise.ts";
 import { max, sum } from "./reduce.ts";
 import { permute, reshape } from "./shape_ops.ts";
+import { gatherIndexed } from "./gather.ts";
+import { normalizeRowsOf } from "./normalize_rows.ts";
 import { noGrad } from "../engine.ts";
 import type { Philox } from "../../random/philox.ts";
 import { fillBernoulliMask } from "../../random/hash_mask.ts";
@@ -127,14 +129,6 @@ export function variance(x: Tensor, axis?: number | number[], keepDims = false, 
   return mulScalar(sum(mul(d, d), axes, keepDims), 1 / (count - correction));
 }
 
-registerGradient("normalizeRows", (gy, node, y) => {
-  const [rstd] = node.saved;
-  const cols = y.shape[y.rank - 1];
-  const gx = emptyOn(y.backend, y.shape);
-  y.backend.normalizeRowsGrad(y.storage, rstd.storage, gy.storage, gx.storage, y.size / cols, cols);
-  return [gx];
-});
-
 /**
  * (x - mean) / sqrt(var + eps) over the last axis with the biased variance (one fused kernel forward and
  * backward); eps defaults to 1e-5.
@@ -147,11 +141,8 @@ registerGradient("normalizeRows", (gy, node, y) => {
  * ```
  */
 export function normalizeLastAxis(x: Tensor, eps = 1e-5): Tensor {
-  const cols = x.shape[x.rank - 1], rows = x.size / cols;
-  const meanT = emptyOn(x.backend, [rows]), rstd = emptyOn(x.backend, [rows]);
-  const y = emptyOn(x.backend, x.shape, record("normalizeRows", [x], [rstd]));
-  x.backend.normalizeRows(x.storage, y.storage, meanT.storage, rstd.storage, rows, cols, eps);
-  meanT.dispose();
+  const { y, mean } = normalizeRowsOf(x, eps);
+  mean.dispose();
   return y;
 }
 
@@ -333,16 +324,6 @@ export function dropout(x: Tensor, p: number, training: boolean, rng: Philox = g
   return y;
 }
 
-registerGradient("gather", (gy, node) => {
-  const x = node.inputs[0];
-  const [idx] = node.saved;
-  const { outer, axisLen, inner } = node.attrs as { outer: number; axisLen: number; inner: number };
-  const gx = emptyOn(x.backend, x.shape);
-  x.backend.fill(gx.storage, 0);
-  x.backend.scatterAdd(gy.storage, idx.storage, gx.storage, outer, axisLen, inner, idx.size);
-  return [gx];
-});
-
 /**
  * Picks entries along an axis by integer index (torch.index_select; repeats allowed); the gradient is
  * scatter-added back.
@@ -370,7 +351,5 @@ export function indexSelect(x: Tensor, axis: number, indices: ArrayLike<number>)
   const idx = tensor(Float32Array.from(indices), [indices.length]);
   const shape = [...x.shape];
   shape[a] = indices.length;
-  const y = emptyOn(x.backend, shape, record("gather", [x], [idx], { outer, axisLen, inner }));
-  x.backend.gather(x.storage, idx.storage, y.storage, outer, axisLen, inner, indices.length);
-  return y;
+  return gatherIndexed(x, idx, shape, outer, axisLen, inner);
 }

@@ -3,11 +3,9 @@
  * the host (a read back of x); gathering uses the backend's gather on flat indices, and its gradient is the
  * "gather" scatter-add registered with indexSelect.
  */
-import { record } from "../autograd.ts";
 import { Tensor } from "../tensor.ts";
 import { normalizeAxis, shapeStr, stridesOf } from "../shape.ts";
-import { emptyOn } from "./create.ts";
-import "./nn_ops.ts"; // registers the "gather" gradient used by gatherAlong
+import { gatherIndexed } from "./gather.ts";
 
 /** Flat indices are stored as float32, exact only up to 2^24. */
 const MAX_EXACT_INDEX = 1 << 24;
@@ -133,9 +131,7 @@ export function gatherAlong(x: Tensor, axis: number, index: Tensor): Tensor {
   }
   const b = x.backend;
   const idx = new Tensor(b.fromHost(flat), [flat.length], b);
-  const node = record("gather", [x], [idx], { outer: 1, axisLen: x.size, inner: 1 });
-  const y = emptyOn(b, index.shape, node);
-  b.gather(x.storage, idx.storage, y.storage, 1, x.size, 1, flat.length);
-  if (!node) idx.dispose();
+  const y = gatherIndexed(x, idx, [...index.shape], 1, x.size, 1);
+  if (!y.node) idx.dispose();
   return y;
 }
