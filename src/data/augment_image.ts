@@ -1,10 +1,12 @@
 /**
- * SimCLR-style image augmentation for [B, C, H, W] float images in [0, 1] (docs/shared.md#augmentations), each
- * image independently: RandomResizedCrop (bilinear back to the output size), horizontal flip,
+ * SimCLR-style image augmentation for [B, C, H, W] float images in [0, 1] (docs/shared.md#augmentations),
+ * each image independently: RandomResizedCrop (bilinear back to the output size), horizontal flip,
  * ColorJitter with probability pJitter (brightness, contrast, saturation, hue, in that fixed order),
  * grayscale, Gaussian blur, then per-channel normalisation. The formulas follow torchvision's
  * tensor transforms. Every image consumes exactly DRAWS_PER_IMAGE uniforms of the Philox, so the
  * stream position after a batch is predictable.
+ *
+ * @module
  */
 import type { Philox } from "../random/philox.ts";
 import type { ModalityArray } from "./types.ts";
@@ -74,7 +76,11 @@ function channelStats(c: number, mean?: readonly number[], std?: readonly number
   return [m, s];
 }
 
-/** Per-channel (x - mean) / std without augmentation (features for probing). */
+/**
+ * Per-channel (x - mean) / std without augmentation (features for probing); mean and std default as in
+ * {@link ImageAugmentOptions}. Throws on a modality that is not a consistent [B, C, H, W] image, or on
+ * mean / std of the wrong length or with a value <= 0.
+ */
 export function normalizeImages(
   m: ModalityArray,
   mean?: readonly number[],
@@ -282,7 +288,24 @@ function colourOps(
   }
 }
 
-/** Augment a batch of images; returns a new [B, C, outH, outW] image modality. */
+/**
+ * Augment a batch of images with the SimCLR recipe (options left out take the defaults listed in
+ * {@link ImageAugmentOptions}); returns a new [B, C, outH, outW] image modality and leaves the input
+ * unchanged. Draws exactly B·{@link DRAWS_PER_IMAGE} uniforms from rng.
+ *
+ * Throws on a modality that is not a consistent [B, C, H, W] image, an outSize that is not positive
+ * integers, an even or non-positive blurKernel, or mean / std of the wrong length or with a value <= 0.
+ *
+ * @example
+ * ```ts
+ * import { type ModalityArray, Philox } from "./mod.ts";
+ * import { augmentImages } from "./src/data/augment_image.ts";
+ * const data = new Float32Array(2 * 3 * 32 * 32).fill(0.5);
+ * const images: ModalityArray = { kind: "image", shape: [2, 3, 32, 32], data };
+ * const view = augmentImages(images, new Philox(0), { outSize: 28 });
+ * console.log(view.shape); // [2, 3, 28, 28]
+ * ```
+ */
 export function augmentImages(m: ModalityArray, rng: Philox, opts: ImageAugmentOptions = {}): ModalityArray {
   const [b, c, h, w] = imageDims(m, "augmentImages");
   const os = opts.outSize ?? [h, w];

@@ -1,12 +1,14 @@
 /**
- * "drop+noise" augmentation for sequence [B, T, F] and vector [B, F] modalities (docs/shared.md#augmentations):
- * per sample, with probability pDrop zero floor(U(0, maxDropFrac) * T) distinct time steps, then
- * with probability pNoise add N(0, noiseStd²) to every element. For a vector, each feature is a
- * "time step" (so drop zeroes single features).
+ * "drop+noise" augmentation for sequence [B, T, F] and vector [B, F] modalities
+ * (docs/shared.md#augmentations): per sample, with probability pDrop zero floor(U(0, maxDropFrac) * T)
+ * distinct time steps, then with probability pNoise add N(0, noiseStd²) to every element. For a vector, each
+ * feature is a "time step" (so drop zeroes single features).
  *
  * Given a list of modalities (one batch, same B), the two coins of a sample are shared by all its
  * modalities, as torchvision's RandomApply over the modality list does; the dropped fraction and
  * the dropped indices are drawn independently per modality (the official code's behaviour).
+ *
+ * @module
  */
 import type { Philox } from "../random/philox.ts";
 import type { ModalityArray } from "./types.ts";
@@ -34,8 +36,20 @@ function steps(m: ModalityArray): [number, number, number] {
 }
 
 /**
- * Augment one batch of modalities; returns new arrays (inputs are not modified).
- * All modalities must have the same batch size B.
+ * Augment one batch of modalities; returns new arrays (inputs are not modified). All modalities must have
+ * the same batch size B; options left out take the defaults listed in {@link DropNoiseOptions}.
+ *
+ * Throws when a modality is not a sequence [B, T, F] or vector [B, F], batch sizes differ, a data length does
+ * not match its shape, or a modality has 2^21 or more time steps.
+ *
+ * @example
+ * ```ts
+ * import { type ModalityArray, Philox } from "./mod.ts";
+ * import { dropNoise } from "./src/data/augment_sequence.ts";
+ * const audio: ModalityArray = { kind: "sequence", shape: [4, 50, 20], data: new Float32Array(4000) };
+ * const meta: ModalityArray = { kind: "vector", shape: [4, 8], data: new Float32Array(32) };
+ * const [audioView, metaView] = dropNoise([audio, meta], new Philox(0), { pNoise: 1, noiseStd: 0.05 });
+ * ```
  */
 export function dropNoise(mods: ModalityArray[], rng: Philox, opts: DropNoiseOptions = {}): ModalityArray[] {
   const pDrop = opts.pDrop ?? 0.5;

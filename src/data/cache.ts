@@ -3,6 +3,8 @@
  * little-endian file per array (`<split>.x<i>.f32`, `<split>.y.<task>.i32`) and `manifest.json`.
  * A directory is written under a temporary name and renamed into place, so a reader sees either
  * nothing or a complete dataset, also with concurrent writers.
+ *
+ * @module
  */
 import type { ModalityArray, ModalityKind, MultimodalDataset, MultimodalSplit } from "./types.ts";
 

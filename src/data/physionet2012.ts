@@ -1,25 +1,30 @@
 /**
- * `--dataset physionet2012`: in-hospital mortality from the PhysioNet/CinC Challenge 2012 (sets a and b, 8000 ICU
- * stays), a public analogue of MultiBench's MIMIC task. Task "label" = In-hospital_death (0/1, about 14 % ones).
+ * `--dataset physionet2012`: in-hospital mortality from the PhysioNet/CinC Challenge 2012 (sets a and b, 8000
+ * ICU stays), a public analogue of MultiBench's MIMIC task. Task "label" = In-hospital_death (0/1, about 14 %
+ * ones).
  *
  * Modality 0, vector [8]: Age, Gender, Height, Weight at admission, ICUType one-hot (4).
- *   Weight at admission = the first positive Weight value of the stay (usually the 00:00 descriptor; when that
- *   is -1, the first later measurement). Missing: -1 or any value <= 0 (Gender: anything but 0/1). Age, Height
- *   and Weight are winsorised at the train 0.5 / 99.5 percentiles (the files hold heights of 13 cm and 4 m).
- *   Every column is standardised with the train mean and standard deviation of its observed values; missing
- *   values become 0 after standardisation, i.e. mean imputation.
- * Modality 1, sequence [hours, 36]: the 36 time series below (Weight is left out: it is in modality 0), binned
- *   hourly from admission (an observation at minute m goes to bin floor(m / 60), the last bin also takes m =
- *   60·hours). Per variable: negative values are treated as missing (-1 placeholders, a few impossible
- *   readings), observations are winsorised at the train 0.5 / 99.5 percentiles (e.g. pH logged as 735), a bin
- *   holds the mean of its observations, empty bins are forward-filled from the last filled bin, then values
- *   are standardised with the train mean / std of the observed (not filled) bin means; bins still empty
- *   (before the first observation) become 0 = the train mean. MechVent is only ever recorded as 1, so for it an
- *   empty bin means "not ventilated" = 0 before standardisation and its statistics use every train bin.
+ *   Weight at admission = the first positive Weight value of the stay (usually the 00:00 descriptor; when
+ *   that is -1, the first later measurement). Missing: -1 or any value <= 0 (Gender: anything but 0/1). Age,
+ *   Height and Weight are winsorised at the train 0.5 / 99.5 percentiles (the files hold heights of 13 cm and
+ *   4 m). Every column is standardised with the train mean and standard deviation of its observed values;
+ *   missing values become 0 after standardisation, i.e. mean imputation.
+ * Modality 1, sequence [hours, 36]: the 36 time series below (Weight is left out: it is in modality 0),
+ *   binned hourly from admission (an observation at minute m goes to bin floor(m / 60), the last bin also
+ *   takes m = 60·hours). Per variable: negative values are treated as missing (-1 placeholders, a few
+ *   impossible readings), observations are winsorised at the train 0.5 / 99.5 percentiles (e.g. pH logged as
+ *   735), a bin holds the mean of its observations, empty bins are forward-filled from the last filled bin,
+ *   then values are standardised with the train mean / std of the observed (not filled) bin means; bins still
+ *   empty (before the first observation) become 0 = the train mean. MechVent is only ever recorded as 1, so
+ *   for it an empty bin means "not ventilated" = 0 before standardisation and its statistics use every train
+ *   bin.
  *
  * Split: the 8000 records (set-a then set-b, each sorted by RecordID) are shuffled with Philox(seed) on
  * `STREAMS.physionet2012.split` (src/random/streams.ts); the first 10 % are val, the next 10 % test, the
- * rest train (the MultiBench MIMIC recipe: val first 10 %, test the next 10 %). ssl = probeTrain = train. All statistics come from train only.
+ * rest train (the MultiBench MIMIC recipe: val first 10 %, test the next 10 %). ssl = probeTrain = train.
+ * All statistics come from train only.
+ *
+ * @module
  */
 import { Philox } from "../random/philox.ts";
 import { STREAMS } from "../random/streams.ts";
@@ -86,19 +91,31 @@ export interface PhysioNet2012Options {
 
 /** One ICU stay as parsed from its file; NaN = missing. */
 export interface PhysioNetRecord {
+  /** The RecordID descriptor. */
   id: number;
+  /** Age in years (NaN when negative). */
   age: number;
+  /** 0 or 1 (NaN for anything else). */
   gender: number;
+  /** Height in cm (NaN when not positive). */
   height: number;
+  /** Weight at admission in kg: the first positive Weight value of the stay (NaN when none). */
   weight: number;
+  /** ICUType, 1..4. */
   icuType: number;
-  /** Time-series observations: variable index into PHYSIONET_SERIES, minute since admission, value. */
+  /** Time-series observations, one entry each: the variable's index into PHYSIONET_SERIES. */
   variable: Uint8Array;
+  /** Minute since admission of each observation (0..65535). */
   minute: Uint16Array;
+  /** Value of each observation (negative readings are dropped as missing). */
   value: Float32Array;
 }
 
-/** Parse one `Time,Parameter,Value` record file; `source` names it in errors. */
+/**
+ * Parse one `Time,Parameter,Value` record file; `source` names it in errors. Throws on a wrong header, a
+ * line that is not `HH:MM,Parameter,Value`, a time outside 0..65535 minutes, or a missing RecordID, Age,
+ * Gender, Height or ICUType descriptor.
+ */
 export function parsePhysioNetRecord(text: string, source: string): PhysioNetRecord {
   const lines = text.split("\n");
   if (!lines[0].startsWith("Time,Parameter,Value")) {
@@ -234,7 +251,18 @@ function moments(values: ArrayLike<number>): [number, number] {
 
 const clip = (v: number, b: [number, number]): number => Math.min(b[1], Math.max(b[0], v));
 
-/** Build the dataset from `dataDir` (holding physionet2012/set-a, set-b, Outcomes-a.txt, Outcomes-b.txt). */
+/**
+ * Build the dataset from `dataDir`, which holds physionet2012/set-a/, set-b/ (one `<RecordID>.txt` per stay),
+ * Outcomes-a.txt and Outcomes-b.txt. Throws when hours is not an integer in [1, 48] or limit not an integer
+ * >= 10, and naming the file when one cannot be read or parsed or a record has no outcome.
+ *
+ * @example
+ * ```ts
+ * import { makePhysioNet2012Dataset } from "./src/data/physionet2012.ts";
+ * const ds = await makePhysioNet2012Dataset("data", { hours: 24, limit: 200 });
+ * console.log(ds.ssl.modalities.map((m) => m.shape)); // [[160, 8], [160, 24, 36]]
+ * ```
+ */
 export async function makePhysioNet2012Dataset(
   dataDir: string,
   opts: PhysioNet2012Options = {},

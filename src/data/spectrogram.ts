@@ -2,6 +2,8 @@
  * A small real FFT and a log-mel spectrogram, enough for short 8 kHz speech clips.
  * The FFT is iterative radix-2 (power-of-two sizes); the real transform of N points runs one complex FFT of
  * N/2 points on the even/odd samples packed as re/im and untangles the two halves.
+ *
+ * @module
  */
 
 function checkPow2(what: string, n: number): void {
@@ -10,7 +12,10 @@ function checkPow2(what: string, n: number): void {
   }
 }
 
-/** In-place forward complex DFT X[k] = sum_n x[n] e^{-2πikn/N} of (re, im); N a power of two. */
+/**
+ * In-place forward complex DFT X[k] = sum_n x[n] e^{-2πikn/N} of (re, im); N a power of two. Throws when N is
+ * not a power of two or the arrays differ in length.
+ */
 export function fftInPlace(re: Float64Array, im: Float64Array): void {
   const n = re.length;
   checkPow2("fftInPlace", n);
@@ -47,7 +52,7 @@ export function fftInPlace(re: Float64Array, im: Float64Array): void {
   }
 }
 
-/** DFT bins 0..N/2 of a real signal of length N (a power of two, N >= 2). */
+/** DFT bins 0..N/2 of a real signal of length N (a power of two, N >= 2; throws otherwise). */
 export function realFft(x: ArrayLike<number>): { re: Float64Array; im: Float64Array } {
   const n = x.length;
   checkPow2("realFft", n);
@@ -105,6 +110,7 @@ export function melFilterbank(
 
 /** Options of logMelSpectrogram. */
 export interface LogMelOptions {
+  /** Sample rate of the signal in Hz (the mel filters span 0 .. sampleRate / 2). */
   sampleRate: number;
   /** FFT and window length, a power of two (default 256 = 32 ms at 8 kHz). */
   nFft?: number;
@@ -119,7 +125,7 @@ export interface LogMelOptions {
 /**
  * Log-mel spectrogram [T, nMels] (row-major) of a mono signal: periodic Hann window, power spectrum |X|²,
  * mel filters, natural log of (energy + floor). T = 1 + floor((len - nFft) / hop); a signal shorter than one
- * window is zero-padded to one frame.
+ * window is zero-padded to one frame. Throws when nFft is not a power of two or hop is below 1.
  */
 export function logMelSpectrogram(
   signal: Float32Array,

@@ -7,6 +7,8 @@
  * by (dx, dy) canvas fractions. The texture is a periodic pattern in canvas pixels, rotated by
  * `textureRotation` degrees about the canvas centre. Pixel = m·colour + (1 − m)·0.5 where m is
  * shape-mask × texture, averaged over ss×ss sub-pixel samples (anti-aliasing).
+ *
+ * @module
  */
 
 /** Shape names, in label order. */
@@ -217,7 +219,8 @@ export function defaultTexturePeriod(size: number): number {
 
 /**
  * Render one image into out[offset .. offset + 3·S·S) as [3, S, S] floats in [0, 1].
- * ss = sub-samples per pixel side; period = texture period in pixels.
+ * ss = sub-samples per pixel side; period = texture period in pixels. Throws when an id is outside [0, 10)
+ * or `out` is too short.
  */
 export function renderTrifeaturesImage(
   shape: number,

@@ -1,6 +1,8 @@
 /**
  * The shared skeleton: one encoder per modality, the fusion transformer and a projection head, with the
  * subset and masking runs the methods need.
+ *
+ * @module
  */
 import type { Tensor } from "../tensor/mod.ts";
 import { inEvalMode } from "./method.ts";
@@ -12,7 +14,11 @@ import type { TokenEncoder } from "./token_encoder.ts";
 import { FusionTransformer, type TokenMask } from "./fusion.ts";
 import { ProjectionHead } from "./heads.ts";
 
-/** Unregistered encoders for each modality, built from the config (or each modality kind's default). */
+/**
+ * Unregistered encoders for each modality, built from the config (or each modality kind's default). Throws
+ * with fewer than 2 modalities, when `cfg.encoders` lists a different number of encoders, or when an encoder
+ * does not fit its modality.
+ */
 export function buildEncoders(specs: ModalitySpec[], cfg: ArchitectureConfig): TokenEncoder[] {
   if (specs.length < 2) {
     throw new Error(`a multimodal model needs at least 2 modalities, got ${specs.length}`);
@@ -23,12 +29,31 @@ export function buildEncoders(specs: ModalitySpec[], cfg: ArchitectureConfig): T
   return specs.map((s, i) => buildEncoder(cfg.encoders?.[i] ?? defaultEncoderKind(s), s, cfg));
 }
 
-/** Encoders + fusion + head: the network of CoMM and InfMasking (and COrAL's shared path). */
+/**
+ * Encoders + fusion + head: the network of CoMM and InfMasking (and COrAL's shared path).
+ *
+ * @example
+ * ```ts
+ * import { architecture, FusionBackbone, randn } from "./mod.ts";
+ * const specs = [{ kind: "sequence" as const, shape: [6, 8] }, { kind: "vector" as const, shape: [5] }];
+ * const net = new FusionBackbone(specs, architecture());
+ * const tokens = net.encode([randn([4, 6, 8]), randn([4, 5])]);
+ * const z = net.project(tokens, [0]); // head output of modality 0 alone: [4, 256]
+ * const features = net.fusedFeatures([randn([4, 6, 8]), randn([4, 5])]); // [4, 40]
+ * ```
+ */
 export class FusionBackbone extends Module {
+  /** One encoder per modality (each with its adapter), tokens [B, L_i, E] out. */
   readonly encoders: TokenEncoder[];
+  /** The fusion transformer over the modalities' tokens. */
   readonly fusion: FusionTransformer;
+  /** The projection head E -> headHidden -> headHidden -> headOut. */
   readonly head: ProjectionHead;
 
+  /**
+   * The network for modalities `specs` shaped by `cfg`; `fusionLayers` overrides cfg.fusionLayers (COrAL's
+   * shared path uses 1). Throws as {@link buildEncoders} does.
+   */
   constructor(specs: ModalitySpec[], cfg: ArchitectureConfig, fusionLayers = cfg.fusionLayers) {
     super();
     this.encoders = buildEncoders(specs, cfg).map((e, i) => this.child(`enc${i}`, e));
@@ -36,7 +61,7 @@ export class FusionBackbone extends Module {
     this.head = this.child("head", new ProjectionHead(cfg.tokenDim, cfg.headHidden, cfg.headOut));
   }
 
-  /** Tokens of every modality. */
+  /** Tokens [B, L_i, E] of every modality; throws when the number of inputs is not the number of modalities. */
   encode(inputs: Tensor[]): Tensor[] {
     if (inputs.length !== this.encoders.length) {
       throw new Error(`model has ${this.encoders.length} modalities, got ${inputs.length} inputs`);
@@ -44,7 +69,7 @@ export class FusionBackbone extends Module {
     return inputs.map((x, i) => this.encoders[i].forward(x));
   }
 
-  /** Head output of the fusion of a subset of modalities, optionally masked. */
+  /** Head output [B, headOut] of the fusion of a subset of modalities (default all), optionally masked. */
   project(tokens: Tensor[], subset?: number[], masks?: (TokenMask | null)[]): Tensor {
     return this.head.forward(this.fusion.forward(tokens, subset, masks));
   }
@@ -65,6 +90,7 @@ export class FusionBackbone extends Module {
     return inEvalMode(this, () => this.fusion.forward(this.encode(inputs)));
   }
 
+  /** Fused CLS features [B, E] of every modality (pre-head), in the current mode and with gradients. */
   forward(inputs: Tensor[]): Tensor {
     return this.fusion.forward(this.encode(inputs));
   }

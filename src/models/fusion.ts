@@ -1,8 +1,11 @@
 /**
- * The fusion transformer shared by CoMM, InfMasking and COrAL (docs/shared.md#fusion-transformer): concatenate the present
- * modalities' tokens, prepend a CLS token, run pre-LN blocks (QuickGELU MLP, CLIP-style init), apply a final
- * LayerNorm and return the CLS output. It runs on any subset of modalities (absent modalities' tokens are
- * dropped, not masked) and can replace tokens by a learnable mask token (InfMasking) or zero them (COrAL).
+ * The fusion transformer shared by CoMM, InfMasking and COrAL (docs/shared.md#fusion-transformer):
+ * concatenate the present modalities' tokens, prepend a CLS token, run pre-LN blocks (QuickGELU MLP,
+ * CLIP-style init), apply a final LayerNorm and return the CLS output. It runs on any subset of modalities
+ * (absent modalities' tokens are dropped, not masked) and can replace tokens by a learnable mask token
+ * (InfMasking) or zero them (COrAL).
+ *
+ * @module
  */
 import { add, concat, expandTo, mul, reshape, slice, sub, type Tensor, tensor } from "../tensor/mod.ts";
 import { Module } from "../nn/module.ts";
@@ -19,13 +22,33 @@ export interface TokenMask {
   mode: "token" | "zero";
 }
 
+/**
+ * The fusion transformer: tokens [B, L_i, E] of a subset of modalities in, the fused CLS output [B, E] out.
+ *
+ * @example
+ * ```ts
+ * import { FusionTransformer, randn } from "./mod.ts";
+ * const fusion = new FusionTransformer(40, 8, 1);
+ * const tokens = [randn([4, 6, 40]), randn([4, 1, 40])]; // modality 0: 6 tokens, modality 1: 1 token
+ * const full = fusion.forward(tokens); // [4, 40]
+ * const alone = fusion.forward(tokens, [0]); // modality 0's tokens only
+ * const keep = new Float32Array(4 * 6).fill(1).fill(0, 0, 3); // sample 0: its first 3 tokens masked
+ * const masked = fusion.forward(tokens, undefined, [{ keep, mode: "token" }, null]);
+ * ```
+ */
 export class FusionTransformer extends Module {
+  /** Token width E. */
   readonly dim: number;
+  /** The learnable CLS token [1, 1, E], initialised N(0, 1). */
   readonly cls: Tensor;
+  /** The learnable mask token [E] (InfMasking's "token" mode), truncated N(0, 0.02²) in [-0.02, 0.02]. */
   readonly maskToken: Tensor;
+  /** The pre-LN residual blocks. */
   readonly blocks: FusionBlock[];
+  /** The final LayerNorm(E). */
   readonly lnPost: LayerNorm;
 
+  /** `layers` blocks of width `dim` with `heads` attention heads (which must divide dim), CLIP-initialised. */
   constructor(dim: number, heads: number, layers: number) {
     super();
     this.dim = dim;
@@ -40,7 +63,9 @@ export class FusionTransformer extends Module {
     this.clipInit(layers);
   }
 
-  /** CLIP's init: in_proj ~ N(0, E^-1/2); out_proj, c_proj ~ N(0, E^-1/2 (2L)^-1/2); c_fc ~ N(0, (2E)^-1/2). */
+  /**
+   * CLIP's init: in_proj ~ N(0, E^-1/2); out_proj, c_proj ~ N(0, E^-1/2 (2L)^-1/2); c_fc ~ N(0, (2E)^-1/2).
+   */
   private clipInit(layers: number): void {
     const attnStd = Math.pow(this.dim, -0.5);
     const projStd = attnStd * Math.pow(2 * layers, -0.5);
@@ -53,8 +78,9 @@ export class FusionTransformer extends Module {
   }
 
   /**
-   * Fuses `tokens[i]` ([B, L_i, E]) of the modalities in `subset` (default all), each optionally masked,
-   * and returns the CLS output [B, E].
+   * Fuses `tokens[i]` ([B, L_i, E]) of the modalities in `subset` (default all), each optionally masked
+   * (`masks[i]`, indexed like `tokens`; null or absent = unmasked), and returns the CLS output [B, E].
+   * Throws when a mask's keep array does not have B·L_i entries.
    */
   forward(tokens: Tensor[], subset?: number[], masks?: (TokenMask | null)[]): Tensor {
     const chosen = subset ?? tokens.map((_, i) => i);

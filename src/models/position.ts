@@ -1,6 +1,13 @@
 /**
+ * The fixed 2-D sine-cosine position embedding the patched adapter adds to its grid of tokens.
+ *
+ * @module
+ */
+
+/**
  * Fixed 2-D sine-cosine position embedding for an h x w token grid (MoCo v3 / MAE style): half the channels
- * encode the column, half the row, each as sin/cos at geometric frequencies (temperature 10000).
+ * encode the column, half the row, each as sin/cos at geometric frequencies (temperature 10000). Returns
+ * [h·w, dim] row-major, tokens in row-major grid order; throws when dim is not divisible by 4.
  */
 export function sinCos2dEmbedding(h: number, w: number, dim: number): Float32Array {
   if (dim % 4 !== 0) throw new Error(`2-D sin-cos embedding needs a width divisible by 4, got ${dim}`);
