@@ -20,7 +20,13 @@ export {
   meanSquaredError,
   weightedF1,
 } from "./metrics.ts";
-export { type LbfgsOptions, type LbfgsResult, type LbfgsStop, minimizeLbfgs, type Objective } from "./lbfgs.ts";
+export {
+  type LbfgsOptions,
+  type LbfgsResult,
+  type LbfgsStop,
+  minimizeLbfgs,
+  type Objective,
+} from "./lbfgs.ts";
 export {
   cubicMinimizer,
   type LineFunction,
