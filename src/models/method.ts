@@ -48,7 +48,9 @@ export interface SslModel {
   afterStep?(): void;
 }
 
-/** A paper's configuration of one method on one benchmark (the architecture comes from PAPER_ARCHITECTURES). */
+/**
+ * A paper's configuration of one method on one benchmark (the architecture comes from PAPER_ARCHITECTURES).
+ */
 export interface MethodPreset<S extends object> {
   /** The method's settings in that paper run (merged over the method's defaults). */
   settings: Partial<S>;
@@ -74,7 +76,10 @@ export interface MethodDefinition<S extends object = object> {
   readonly rules: FieldRules<S>;
   /** The papers' configurations by benchmark name (`--preset`). */
   readonly presets: Readonly<Record<string, MethodPreset<S>>>;
-  /** Checks that involve the modalities or the architecture (e.g. a weight per loss term); throws naming the field. */
+  /**
+   * Checks that involve the modalities or the architecture (e.g. a weight per loss term); throws naming the
+   * field.
+   */
   checkFor?(settings: S, specs: ModalitySpec[], arch: ArchitectureConfig): void;
   /** A fresh model (its parameters initialised from the global generator). */
   build(specs: ModalitySpec[], arch: ArchitectureConfig, settings: S): SslModel;
