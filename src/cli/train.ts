@@ -1,6 +1,8 @@
 /**
  * `deno task train [-- flags]`: train a method (or every method with --compare), probe it and print the
- * redundancy / uniqueness / synergy table. Flags and output files are fixed in API.md.
+ * redundancy / uniqueness / synergy table. Flags and output files are fixed in API.md; `--help` lists them.
+ *
+ * @module
  */
 import { parseArgs } from "node:util";
 import type { MethodName } from "../models/method.ts";

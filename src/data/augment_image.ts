@@ -298,8 +298,7 @@ function colourOps(
  *
  * @example
  * ```ts
- * import { type ModalityArray, Philox } from "./mod.ts";
- * import { augmentImages } from "./src/data/augment_image.ts";
+ * import { augmentImages, type ModalityArray, Philox } from "./mod.ts";
  * const data = new Float32Array(2 * 3 * 32 * 32).fill(0.5);
  * const images: ModalityArray = { kind: "image", shape: [2, 3, 32, 32], data };
  * const view = augmentImages(images, new Philox(0), { outSize: 28 });

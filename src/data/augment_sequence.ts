@@ -44,8 +44,7 @@ function steps(m: ModalityArray): [number, number, number] {
  *
  * @example
  * ```ts
- * import { type ModalityArray, Philox } from "./mod.ts";
- * import { dropNoise } from "./src/data/augment_sequence.ts";
+ * import { dropNoise, type ModalityArray, Philox } from "./mod.ts";
  * const audio: ModalityArray = { kind: "sequence", shape: [4, 50, 20], data: new Float32Array(4000) };
  * const meta: ModalityArray = { kind: "vector", shape: [4, 8], data: new Float32Array(32) };
  * const [audioView, metaView] = dropNoise([audio, meta], new Philox(0), { pNoise: 1, noiseStd: 0.05 });

@@ -33,8 +33,7 @@ function checkBatchArgs(n: number, batchSize: number): void {
  *
  * @example
  * ```ts
- * import { Philox } from "./mod.ts";
- * import { epochBatches } from "./src/data/batches.ts";
+ * import { epochBatches, Philox } from "./mod.ts";
  * const shuffled = epochBatches(10, 4, new Philox(0)); // 2 batches of 4 rows; 2 rows dropped
  * const all = epochBatches(10, 4, null, { shuffle: false, dropLast: false }); // [0..3], [4..7], [8, 9]
  * ```

@@ -110,7 +110,7 @@ function readSplit(dir: string, name: string, m: number): MultimodalSplit {
  *
  * @example
  * ```ts
- * import { loadNpyDirDataset } from "./src/data/npy_dir.ts";
+ * import { loadNpyDirDataset } from "./mod.ts";
  * const ds = loadNpyDirDataset("data/mine"); // data/mine/train/x0.npy, x1.npy, y.npy and data/mine/test/...
  * console.log(ds.numClasses.label, ds.ssl.modalities.map((m) => m.kind));
  * ```

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { getDataset, loadDataset } from "./src/data/registry.ts";
+ * import { getDataset, loadDataset } from "./mod.ts";
  * console.log(getDataset("synthetic").defaults.epochs); // 8
  * const ds = await loadDataset("synthetic", { seed: 0, options: { nSsl: 512 } });
  * ```
@@ -198,7 +198,7 @@ export function getDataset(name: string): DatasetEntry {
  *
  * @example
  * ```ts
- * import { loadDataset } from "./src/data/registry.ts";
+ * import { loadDataset } from "./mod.ts";
  * const ds = await loadDataset("synthetic", { seed: 0, options: { nSsl: 512 } });
  * console.log(ds.tasks); // ["redundancy", "uniqueness1", "uniqueness2", "synergy"]
  * ```

@@ -58,7 +58,7 @@ export interface SyntheticOptions {
  *
  * @example
  * ```ts
- * import { makeSyntheticDataset, SYNTHETIC_DATA_DEFAULTS } from "./src/data/synthetic.ts";
+ * import { makeSyntheticDataset, SYNTHETIC_DATA_DEFAULTS } from "./mod.ts";
  * const ds = makeSyntheticDataset({ ...SYNTHETIC_DATA_DEFAULTS, nSsl: 256 });
  * ```
  */

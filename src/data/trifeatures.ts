@@ -44,7 +44,7 @@ export interface TrifeaturesOptions {
  *
  * @example
  * ```ts
- * import { TRIFEATURES_DATA_DEFAULTS } from "./src/data/trifeatures.ts";
+ * import { TRIFEATURES_DATA_DEFAULTS } from "./mod.ts";
  * const side = TRIFEATURES_DATA_DEFAULTS.size; // 32
  * ```
  */
@@ -157,7 +157,7 @@ export function trifeaturesPairs(
   return [aIdx, bIdx];
 }
 
-/** Materialise a split from pair indices: image modalities [n, 3, S, S] of aIdx and bIdx, and the task labels. */
+/** Materialise a split from pair indices: image modalities [n, 3, S, S] of aIdx and bIdx, and the labels. */
 export function trifeaturesSplit(
   im: TrifeaturesImages,
   aIdx: Int32Array,

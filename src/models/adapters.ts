@@ -26,7 +26,7 @@ export class PatchedInputAdapter extends Module {
   /** Number of tokens, h·w. */
   readonly tokens: number;
 
-  /** An adapter for maps of `channels` channels on an h x w grid, to tokens of width `dim` (divisible by 4). */
+  /** An adapter for `channels`-channel maps on an h x w grid, to tokens of width `dim` (divisible by 4). */
   constructor(channels: number, h: number, w: number, dim: number) {
     super();
     this.proj = this.child("proj", new Linear(channels, dim));

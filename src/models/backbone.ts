@@ -61,7 +61,7 @@ export class FusionBackbone extends Module {
     this.head = this.child("head", new ProjectionHead(cfg.tokenDim, cfg.headHidden, cfg.headOut));
   }
 
-  /** Tokens [B, L_i, E] of every modality; throws when the number of inputs is not the number of modalities. */
+  /** Tokens [B, L_i, E] of every modality; throws when the input count is not the modality count. */
   encode(inputs: Tensor[]): Tensor[] {
     if (inputs.length !== this.encoders.length) {
       throw new Error(`model has ${this.encoders.length} modalities, got ${inputs.length} inputs`);

@@ -48,7 +48,7 @@ export class FusionTransformer extends Module {
   /** The final LayerNorm(E). */
   readonly lnPost: LayerNorm;
 
-  /** `layers` blocks of width `dim` with `heads` attention heads (which must divide dim), CLIP-initialised. */
+  /** `layers` blocks of width `dim` with `heads` attention heads (dividing dim), CLIP-initialised. */
   constructor(dim: number, heads: number, layers: number) {
     super();
     this.dim = dim;
@@ -93,6 +93,7 @@ export class FusionTransformer extends Module {
     return reshape(slice(x, 1, 0, 1), [b, this.dim]);
   }
 
+  /** Tokens t [B, L, E] with dropped tokens replaced by the mask token or zeroed; t itself without a mask. */
   private applyMask(t: Tensor, mask: TokenMask | null): Tensor {
     if (!mask) return t;
     const [b, l] = t.shape;

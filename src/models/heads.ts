@@ -1,5 +1,6 @@
 /**
- * The projection head every method puts after its fused or unimodal features (docs/shared.md#projection-head).
+ * The projection head every method puts after its fused or unimodal features
+ * (docs/shared.md#projection-head).
  *
  * @module
  */

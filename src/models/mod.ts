@@ -6,7 +6,8 @@
  * @example
  * ```ts
  * import { architecture, FusionBackbone } from "./src/models/mod.ts";
- * const net = new FusionBackbone([{ kind: "sequence", shape: [6, 8] }, { kind: "vector", shape: [5] }], architecture());
+ * const specs = [{ kind: "sequence" as const, shape: [6, 8] }, { kind: "vector" as const, shape: [5] }];
+ * const net = new FusionBackbone(specs, architecture());
  * ```
  * @module
  */

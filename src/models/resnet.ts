@@ -1,15 +1,17 @@
 /**
- * A ResNet-18-style image encoder (the Vision&Touch image encoder of docs/shared.md#encoders, timm's resnet18 without
- * pretraining and without the final pool): a stem, four stages of two BasicBlocks with widths w, 2w, 4w, 8w
- * (strides 1, 2, 2, 2), then the patched adapter, one token per cell of the final feature map.
+ * A ResNet-18-style image encoder (the Vision&Touch image encoder of docs/shared.md#encoders, timm's resnet18
+ * without pretraining and without the final pool): a stem, four stages of two BasicBlocks with widths w, 2w,
+ * 4w, 8w (strides 1, 2, 2, 2), then the patched adapter, one token per cell of the final feature map.
  *
  * Stem: images of at least 96 px on both sides get ResNet's ImageNet stem (conv7x7/2, BN, ReLU, maxpool
  * 3x3/2), so 128x128 -> 4x4 = 16 tokens as in the reference; smaller images get the CIFAR-style stem
  * (conv3x3/1, BN, ReLU, no pool), so 32x32 -> 4x4.
  *
- * Init: convolutions kaiming-normal (fan_out, ReLU) as torchvision/timm, BatchNorm weight 1 and bias 0. Unlike
- * timm's default, the last BN of each block is not zero-initialised, so every weight gets a gradient from
- * the first step.
+ * Init: convolutions kaiming-normal (fan_out, ReLU) as torchvision/timm, BatchNorm weight 1 and bias 0.
+ * Unlike timm's default, the last BN of each block is not zero-initialised, so every weight gets a gradient
+ * from the first step.
+ *
+ * @module
  */
 import { maxPool2d, relu, type Tensor } from "../tensor/mod.ts";
 import { Module } from "../nn/module.ts";
@@ -22,21 +24,33 @@ import type { ModalitySpec } from "./modality.ts";
 /** Images with both sides at least this large use the ImageNet stem. */
 export const RESNET_IMAGENET_STEM_MIN_SIDE = 96;
 
-/** Output side of every stride-2 step here (conv 3x3 pad 1, conv 7x7 pad 3, 1x1 pad 0, max-pool 3x3 pad 1). */
+/**
+ * Output side of every stride-2 step here (conv 3x3 pad 1, conv 7x7 pad 3, 1x1 pad 0, max-pool 3x3 pad 1).
+ */
 function halve(side: number): number {
   return Math.ceil(side / 2);
 }
 
 /** Image [B, C, H, W] -> ResNet-18 feature map [B, 8w, h', w'] -> h'·w' tokens of width E. */
 export class ResNetEncoder extends Module implements TokenEncoder {
+  /** h'·w', the cells of the final map: ceil(H/32)·ceil(W/32) (ImageNet stem) or ceil(H/8)·ceil(W/8). */
   readonly numTokens: number;
+  /** Whether the ImageNet stem is used (both sides at least {@link RESNET_IMAGENET_STEM_MIN_SIDE}). */
   readonly imagenetStem: boolean;
+  /** The stem convolution: 7x7 stride 2 (ImageNet stem) or 3x3 stride 1 (CIFAR-style), C -> w. */
   readonly stem: Conv2d;
+  /** BatchNorm2d(w) after the stem. */
   readonly stemBn: BatchNorm2d;
+  /** The eight BasicBlocks, two per stage, in order. */
   readonly blocks: BasicBlock[];
+  /** The patched adapter 8w -> E. */
   readonly adapter: PatchedInputAdapter;
 
-  /** `width` is the first stage's channel count (64 in ResNet-18). */
+  /**
+   * An encoder for [C, H, W] samples (`spec.shape`) to tokens of width `dim`; `width` is the first stage's
+   * channel count (64 in ResNet-18). Throws when the shape is not [C, H, W] or width is not a positive
+   * integer.
+   */
   constructor(spec: ModalitySpec, dim: number, width: number) {
     super();
     if (spec.shape.length !== 3) {
@@ -77,6 +91,7 @@ export class ResNetEncoder extends Module implements TokenEncoder {
     return h;
   }
 
+  /** [B, C, H, W] -> tokens [B, numTokens, E]. */
   forward(x: Tensor): Tensor {
     return this.adapter.forward(this.features(x));
   }

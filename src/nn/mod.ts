@@ -37,6 +37,7 @@ export { GRU } from "./gru.ts";
 export type { GRUOptions } from "./gru.ts";
 export { FusionBlock } from "./fusion_block.ts";
 export { BasicBlock, resnetConv2d } from "./basic_block.ts";
+export { AlexNetFeatures } from "./alexnet_features.ts";
 export { CausalConv1d } from "./causal_conv1d.ts";
 export { AttentionPooling } from "./attention_pooling.ts";
 export { fromSafetensors, loadModule, saveModule, toSafetensors } from "./state_io.ts";

@@ -25,8 +25,7 @@
  *
  * @example
  * ```ts
- * import { Philox } from "./philox.ts";
- * import { epochStream, STREAMS } from "./streams.ts";
+ * import { epochStream, Philox, STREAMS } from "./mod.ts";
  * const perm = new Philox(7, STREAMS.synthetic.synergyPermutation).permutation(10);
  * const batches = new Philox(7, epochStream("batches", 3)); // epoch 3's batch order
  * ```
@@ -44,7 +43,7 @@ export const EPOCH_GROUP = "epoch";
  *
  * @example
  * ```ts
- * import type { StreamTable } from "./streams.ts";
+ * import type { StreamTable } from "./src/random/streams.ts";
  * const t: StreamTable = { init: 50_000, mydata: { shuffle: 60_000 } };
  * ```
  */
@@ -59,8 +58,7 @@ export interface StreamTable {
  *
  * @example
  * ```ts
- * import { Philox } from "./philox.ts";
- * import { STREAMS } from "./streams.ts";
+ * import { Philox, STREAMS } from "./mod.ts";
  * const combos = new Philox(42, STREAMS.trifeatures.combos).permutation(1000);
  * ```
  */
@@ -80,7 +78,7 @@ export const STREAMS = {
     /** Dropout (the global generator during the epoch). */
     dropout: 4_000_000,
   },
-  /** `--dataset synthetic` (src/data/synthetic.ts); the historical ids 0..4, kept so its data is unchanged. */
+  /** `--dataset synthetic` (src/data/synthetic.ts): historical ids 0..4, kept so its data is unchanged. */
   synthetic: {
     /** Pattern banks of both modalities. */
     patterns: 0,
@@ -135,7 +133,7 @@ deepFreeze(STREAMS);
  *
  * @example
  * ```ts
- * import type { EpochPurpose } from "./streams.ts";
+ * import type { EpochPurpose } from "./src/random/streams.ts";
  * const p: EpochPurpose = "dropout";
  * ```
  */
@@ -146,7 +144,7 @@ export type EpochPurpose = keyof typeof STREAMS.epoch;
  *
  * @example
  * ```ts
- * import type { StreamPurpose } from "./streams.ts";
+ * import type { StreamPurpose } from "./src/random/streams.ts";
  * const p: StreamPurpose = "trifeatures.render";
  * ```
  */
@@ -160,7 +158,7 @@ export type StreamPurpose = {
  *
  * @example
  * ```ts
- * import type { StreamRange } from "./streams.ts";
+ * import type { StreamRange } from "./src/random/streams.ts";
  * const r: StreamRange = { purpose: "epoch.masks", base: 3_000_000, span: 1_000_000 };
  * ```
  */
@@ -179,7 +177,7 @@ export interface StreamRange {
  *
  * @example
  * ```ts
- * import { listStreams } from "./streams.ts";
+ * import { listStreams } from "./src/random/streams.ts";
  * for (const r of listStreams()) console.log(r.purpose, r.base, r.span);
  * ```
  */
@@ -202,7 +200,7 @@ export function listStreams(table: StreamTable = STREAMS): StreamRange[] {
  *
  * @example
  * ```ts
- * import { findStreamOverlaps, listStreams } from "./streams.ts";
+ * import { findStreamOverlaps, listStreams } from "./src/random/streams.ts";
  * if (findStreamOverlaps(listStreams()).length > 0) throw new Error("two purposes share a stream");
  * ```
  */
@@ -239,8 +237,7 @@ const BY_PURPOSE = new Map(RANGES.map((r) => [r.purpose, r]));
  *
  * @example
  * ```ts
- * import { Philox } from "./philox.ts";
- * import { streamFor } from "./streams.ts";
+ * import { Philox, streamFor } from "./mod.ts";
  * const rng = new Philox(0, streamFor("synthetic.ssl"));
  * const aug = new Philox(0, streamFor("epoch.augment", 5));
  * ```
@@ -262,8 +259,7 @@ export function streamFor(purpose: StreamPurpose, index = 0): number {
  *
  * @example
  * ```ts
- * import { Philox } from "./philox.ts";
- * import { epochStream } from "./streams.ts";
+ * import { epochStream, Philox } from "./mod.ts";
  * const masks = new Philox(0, epochStream("masks", 2)); // 3_000_002
  * ```
  */

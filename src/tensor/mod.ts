@@ -111,4 +111,16 @@ export {
   registerBackend,
   setBackend,
 } from "../backend/registry.ts";
-export type { Backend, Storage } from "../backend/backend.ts";
+export type {
+  AdamWArgs,
+  AttentionArgs,
+  Backend,
+  BinaryOp,
+  Conv2dGeometry,
+  MatmulArgs,
+  ReduceOp,
+  ScalarOp,
+  Storage,
+  UnaryGradOp,
+  UnaryOp,
+} from "../backend/backend.ts";

@@ -3,12 +3,18 @@
  * primitive call is checked, and the first one that turns a storage holding only finite values into one with
  * a NaN or an infinity stops the run with an error naming the primitive (and its op, such as `unary log`).
  * Slow: each call reads its storages back, so it is opt-in (`--detect-anomaly`).
+ *
+ * @module
  */
 import type { Backend, Storage } from "../backend/backend.ts";
 
-/** Thrown by {@link withAnomalyDetection}; `primitive` names the first call that produced a non-finite value. */
+/**
+ * Thrown by {@link withAnomalyDetection}; `primitive` names the first call that produced a non-finite value.
+ */
 export class AnomalyError extends Error {
+  /** The backend primitive, with its op when it takes one (e.g. `unary log`). */
   readonly primitive: string;
+  /** An error for `primitive` with the full `message`. */
   constructor(primitive: string, message: string) {
     super(message);
     this.name = "AnomalyError";

@@ -20,10 +20,16 @@ import { loadOptimizer, type OptimizerScalars, saveOptimizer } from "../optim/st
  * exactly.
  */
 export interface MidEpochState {
+  /** Steps (batches) of epoch `epoch` already done. */
   step: number;
-  /** Philox offsets (32-bit outputs consumed) of the augmentation, mask and dropout streams, as decimal strings. */
+  /**
+   * Philox offsets (32-bit outputs consumed) of the augmentation, mask and dropout streams, as decimal
+   * strings.
+   */
   rng: { augment: string; masks: string; dropout: string };
+  /** Sum of the step losses so far in the epoch. */
   lossSum: number;
+  /** Sums of each named loss part so far in the epoch. */
   partSums: Record<string, number>;
 }
 
@@ -95,7 +101,11 @@ function samePosition(path: string, tag: string): (metadata: Record<string, stri
   };
 }
 
-/** Restores module and optimizer from `dir`; returns the sidecar. */
+/**
+ * Restores module and optimizer from `dir`; returns the sidecar. Throws when model.json is unreadable or of
+ * an unknown format, when a safetensors file does not match the module or optimizer, or when the files record
+ * different positions (an interrupted save).
+ */
 export function loadCheckpoint(dir: string, module: Module, optimizer: Optimizer): CheckpointMeta {
   let meta: CheckpointMeta;
   try {

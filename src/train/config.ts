@@ -188,8 +188,18 @@ function pick<K extends keyof TrainConfigInput>(layers: TrainConfigInput[], key:
 
 /**
  * Resolves a configuration: the defaults, the dataset's defaults, the preset (when a layer names one) and
- * then `layers` in order, field by field. Throws naming the first field that is not allowed, an unknown
- * method or dataset, or a preset the method does not have (naming the methods that have it).
+ * then `layers` in order, field by field. The method defaults to "infmasking", the dataset to "synthetic",
+ * the backend to "cpu". Throws naming the first field that is not allowed, an unknown method or dataset, or
+ * a preset the method does not have (naming the methods that have it).
+ *
+ * @example
+ * ```ts
+ * import { resolveConfig } from "./mod.ts";
+ * const file = { method: "coral", dataset: "trifeatures", methods: { coral: { tau: 0.2 } } };
+ * const cfg = resolveConfig(file, { run: { epochs: 2 } });
+ * console.log(cfg.run.epochs, cfg.run.batch, cfg.settings.tau, cfg.settings.wOrtho); // 2 64 0.2 1
+ * // resolveConfig({ run: { epochs: 0 } }) throws: config: run.epochs must be a positive integer, got 0
+ * ```
  */
 export function resolveConfig(...layers: TrainConfigInput[]): TrainConfig {
   layers.forEach((l, i) => checkFields(layers.length > 1 ? `layer ${i + 1}` : "config", l, INPUT_RULES));
@@ -260,7 +270,9 @@ export function validateConfig(c: TrainConfig, layers: TrainConfigInput[] = []):
   }
 }
 
-/** The configuration of an earlier layout (flat run fields, one `model` record), still accepted from files. */
+/**
+ * The configuration of an earlier layout (flat run fields, one `model` record), still accepted from files.
+ */
 export interface LegacyConfigInput {
   /** Any of the flat fields below, `model` and `data` (dataset options). */
   [field: string]: unknown;

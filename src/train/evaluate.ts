@@ -1,4 +1,9 @@
-/** Linear-probe evaluation: frozen features of the probe splits, then one probe per task. */
+/**
+ * Linear-probe evaluation (docs/shared.md#linear-probe): frozen features of the probe splits, then one probe
+ * per task.
+ *
+ * @module
+ */
 import type { MultimodalDataset, MultimodalSplit } from "../data/types.ts";
 import { splitSize } from "../data/types.ts";
 import { sequentialBatches } from "../data/batches.ts";
@@ -38,7 +43,22 @@ export type ProbeScores = Record<
   { balancedAccuracy: number; accuracy: number; auroc?: number; C: number }
 >;
 
-/** Fits and scores a linear probe for every task of the dataset on the model's frozen features. */
+/**
+ * Fits and scores a linear probe for every task of the dataset on the model's frozen features: C is chosen
+ * on probeVal when the dataset has one, else on a holdout of probeTrain drawn from `seed`; the probe is then
+ * refit on probeTrain (+ probeVal) and scored on probeTest. `classWeight` "balanced" weights classes
+ * inversely to their frequency.
+ *
+ * @example
+ * ```ts
+ * import { makeModel, makeSyntheticDataset, probeAllTasks, resolveConfig } from "./mod.ts";
+ * const cfg = resolveConfig({ method: "comm" });
+ * const ds = makeSyntheticDataset({ nSsl: 256, nProbeTrain: 200, nProbeTest: 100 });
+ * const model = makeModel(cfg, ds); // untrained: the random-network baseline
+ * const scores = probeAllTasks(model, ds, { seed: 0, ...cfg.probe });
+ * console.log(scores.redundancy.balancedAccuracy);
+ * ```
+ */
 export function probeAllTasks(
   model: SslModel,
   ds: MultimodalDataset,

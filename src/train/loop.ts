@@ -3,6 +3,8 @@
  * groups, a checkpoint after every epoch, optional probes during training and the final linear probe.
  * Every random stream is derived from (seed, epoch) through src/random/streams.ts, so `--resume` continues
  * exactly as an uninterrupted run.
+ *
+ * @module
  */
 import type { MultimodalDataset } from "../data/types.ts";
 import { splitSize } from "../data/types.ts";
@@ -25,32 +27,50 @@ import { probeAllTasks, type ProbeScores } from "./evaluate.ts";
 
 /** One entry of the per-epoch history (also a line of metrics.jsonl). */
 export interface EpochRecord {
+  /** Always "epoch" (metrics.jsonl also holds a final "probe" line). */
   kind: "epoch";
+  /** The epoch just completed, 1-based. */
   epoch: number;
+  /** Mean loss over the epoch's steps. */
   loss: number;
+  /** Mean of each named loss part over the epoch's steps. */
   parts: Record<string, number>;
+  /** Wall-clock seconds of the epoch (training steps only, without the probe). */
   seconds: number;
+  /** Training samples per second over the epoch. */
   samplesPerSec: number;
+  /** Probe scores, on epochs where `run.evalEvery` asked for a probe. */
   probe?: ProbeScores;
 }
 
 /** What a finished run returns (results.json adds nothing private to it). */
 export interface RunResult {
+  /** The method trained. */
   method: string;
+  /** The dataset's name. */
   dataset: string;
+  /** The run's seed. */
   seed: number;
+  /** The configured number of epochs. */
   epochs: number;
   /** The paper's probe (unweighted logistic regression), the headline numbers. */
   probe: ProbeScores;
   /** The same probe with balanced class weights (informative for imbalanced tasks such as synergy). */
   probeWeighted: ProbeScores;
+  /**
+   * Wall-clock seconds of the training loop in this process (probes during training included, the final
+   * probes not; a resumed run counts from the resume).
+   */
   trainSeconds: number;
+  /** One record per completed epoch, including those before a resume. */
   history: EpochRecord[];
+  /** Whether the run was stopped early (then both probes are empty and the last checkpoint is kept). */
   interrupted: boolean;
 }
 
 /** Set by the CLI's SIGINT handler: the loop stops after the current step, keeping the last checkpoint. */
 export interface StopFlag {
+  /** Set to true to stop; the loop reads it after every step. */
   stopped: boolean;
 }
 
@@ -65,14 +85,33 @@ export function makeModel(cfg: TrainConfig, ds: MultimodalDataset): SslModel {
   return buildModel(cfg.method, modalitySpecs(ds), cfg.architecture, cfg.settings);
 }
 
-/** Trains `cfg.method` on `ds`, writing checkpoints and metrics into cfg.run.out, then probes every task. */
+/**
+ * Trains `cfg.method` on `ds`, writing checkpoints and metrics into cfg.run.out, then probes every task with
+ * the unweighted and the class-weighted linear probe. Computes on `cfg.backend`; with `opts.resume` it
+ * continues from the checkpoint in cfg.run.out when there is one. Throws when the SSL split holds fewer
+ * samples than one batch, when the loss or a gradient becomes non-finite (naming the epoch and step; the
+ * last checkpoint is kept), or when a checkpoint cannot be restored.
+ *
+ * @example
+ * ```ts
+ * import { makeSyntheticDataset, resolveConfig, trainAndEvaluate } from "./mod.ts";
+ * const cfg = resolveConfig({ method: "comm", run: { epochs: 1, out: "runs/example" } });
+ * const ds = makeSyntheticDataset({ seed: cfg.run.seed, nSsl: 512, nProbeTrain: 400, nProbeTest: 200 });
+ * const result = trainAndEvaluate(cfg, ds, { progress: false });
+ * console.log(result.probe.synergy.balancedAccuracy);
+ * ```
+ */
 export function trainAndEvaluate(
   cfg: TrainConfig,
   ds: MultimodalDataset,
   opts: {
+    /** Continue from the checkpoint in cfg.run.out when there is one (default false). */
     resume?: boolean;
+    /** Checked after every step; when set, the run stops and keeps the last checkpoint. */
     stop?: StopFlag;
+    /** Show the progress line (default true). */
     progress?: boolean;
+    /** Where the progress line and log lines go (default stderr). */
     write?: (s: string) => void;
     /** Also write TensorBoard event files under OUT/tensorboard/ (losses, parts, lr, samples/s, probes). */
     tensorboard?: boolean;
@@ -238,7 +277,7 @@ export function trainAndEvaluate(
   };
 }
 
-/** "task 0.91, …" for progress lines. */
+/** "task 0.910, …": each task's balanced accuracy to 3 decimals, for progress lines. */
 export function summarizeProbe(p: ProbeScores): string {
   return Object.entries(p).map(([t, s]) => `${t} ${s.balancedAccuracy.toFixed(3)}`).join(", ");
 }

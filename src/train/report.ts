@@ -1,4 +1,8 @@
-/** Run outputs people read: results.json, the probe table and an SVG of losses and probe scores. */
+/**
+ * Run outputs people read: results.json, the probe table and an SVG of losses and probe scores.
+ *
+ * @module
+ */
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic.ts";
 import { barChartSvg, composeSvgs, lineChartSvg } from "../io/svg_chart.ts";
 import { formatProbeTable } from "../io/table.ts";
@@ -20,10 +24,14 @@ export interface CpuRunInfo {
   blasCore: string;
   /** The file or soname opened ("" without BLAS). */
   blasPath: string;
-  /** `openblas_get_config()`, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY USE_OPENMP Zen MAX_THREADS=64". */
+  /**
+   * `openblas_get_config()`, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY USE_OPENMP Zen
+   * MAX_THREADS=64".
+   */
   blasVersion: string;
   /** "openmp", "pthreads", "sequential", "unknown" ("" without BLAS). */
   blasThreading: string;
+  /** Which element-wise kernels ran: the native C library or the TypeScript fallback. */
   kernels: "native" | "typescript";
   /** The native library: compiler, flags, OpenMP threads and file ("" for the TypeScript kernels). */
   kernelsDetail: string;
@@ -67,13 +75,19 @@ export function cpuNotice(info: CpuRunInfo): string {
 
 /** The results.json object of API.md (accuracies as fractions). */
 export interface ResultsJson {
+  /** The method trained. */
   method: string;
+  /** The dataset's name. */
   dataset: string;
+  /** The run's seed. */
   seed: number;
+  /** The configured number of epochs. */
   epochs: number;
+  /** The paper's (unweighted) probe per task; auroc only for binary tasks. */
   probe: Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number }>;
   /** An addition to API.md's format: the same probe with balanced class weights. */
   probeClassWeighted: Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number }>;
+  /** Wall-clock seconds of training. */
   trainSeconds: number;
   /** An addition of API.md (2026-12-01): the BLAS and kernels of a CPU run; absent on other backends. */
   cpu?: CpuRunInfo;
@@ -106,6 +120,7 @@ export function resultsJson(r: RunResult): ResultsJson {
   };
 }
 
+/** Writes {@link resultsJson} of a run to `dir`/results.json (atomically). */
 export function writeResults(dir: string, r: RunResult): void {
   writeJsonAtomic(`${dir}/results.json`, resultsJson(r));
 }
@@ -147,6 +162,7 @@ export function runChartSvg(results: RunResult[], title: string): string {
   return composeSvgs(losses, bars);
 }
 
+/** Writes {@link runChartSvg} of the runs to `path` (atomically). */
 export function writeChart(path: string, results: RunResult[], title: string): void {
   writeFileAtomic(path, runChartSvg(results, title));
 }

@@ -1,6 +1,8 @@
 /**
  * One optimisation step of self-supervised training, shared by the training loop and the step profiler
  * (bench/profile_demo.ts), so the profile measures exactly what training runs.
+ *
+ * @module
  */
 import type { MultimodalSplit } from "../data/types.ts";
 import type { Philox } from "../random/philox.ts";

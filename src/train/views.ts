@@ -1,4 +1,8 @@
-/** Turning rows of a split into tensors: augmented training views and plain inputs for feature extraction. */
+/**
+ * Turning rows of a split into tensors: augmented training views and plain inputs for feature extraction.
+ *
+ * @module
+ */
 import type { ModalityArray, MultimodalSplit } from "../data/types.ts";
 import { gatherModality } from "../data/batches.ts";
 import { dropNoise } from "../data/augment_sequence.ts";

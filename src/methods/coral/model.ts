@@ -3,6 +3,8 @@
  * fusion transformer, head) and one unique path per modality (a copy of the encoder starting from the same
  * weights, Linear-LayerNorm-GELU-Linear to E/2, attention pooling, its own head), trained with NT-Xent on
  * each path plus squared-cosine orthogonality between unique and shared outputs (docs/coral.md#architecture).
+ *
+ * @module
  */
 import { concat, gelu, type Tensor } from "../../tensor/mod.ts";
 import { coralLossParts } from "../../objectives/mod.ts";
@@ -38,7 +40,9 @@ export interface CoralSettings {
   wOrtho: number;
 }
 
-/** One modality's unique path after its encoder: Linear(E,E)-LN-GELU-Linear(E,E/2), then attention pooling. */
+/**
+ * One modality's unique path after its encoder: Linear(E,E)-LN-GELU-Linear(E,E/2), then attention pooling.
+ */
 export class UniqueProjector extends Module {
   /** Linear(E, E). */
   readonly fc1: Linear;
@@ -62,7 +66,7 @@ export class UniqueProjector extends Module {
   }
 }
 
-/** All of COrAL's parameters. */
+/** All of COrAL's parameters: the shared path and one unique path (encoder, projector, head) per modality. */
 export class CoralNetwork extends Module {
   /** The shared path: encoders, a one-block fusion transformer and its head. */
   readonly shared: FusionBackbone;
@@ -73,7 +77,7 @@ export class CoralNetwork extends Module {
   /** Per modality, the unique head (all starting from the same weights). */
   readonly uniqueHeads: ProjectionHead[];
 
-  /** COrAL's network for exactly two modalities and an even token width. */
+  /** COrAL's network for exactly two modalities and an even token width; throws otherwise. */
   constructor(specs: ModalitySpec[], cfg: ArchitectureConfig) {
     super();
     if (specs.length !== 2) {
@@ -108,7 +112,20 @@ export class CoralNetwork extends Module {
   }
 }
 
-/** COrAL's model: the shared path with asymmetric masks, unique paths, orthogonality. */
+/**
+ * COrAL's model: the shared path with asymmetric masks (view 1 masks modality 0, view 2 modality 1; masks
+ * from `ctx.rng`), unique paths, orthogonality; the probe features are [z_S, u_1, u_2], [B, 2E].
+ *
+ * @example
+ * ```ts
+ * import { architecture, COrAL, CORAL_DEFAULTS, Philox, randn } from "./mod.ts";
+ * const specs = [{ kind: "sequence" as const, shape: [6, 8] }, { kind: "sequence" as const, shape: [4, 8] }];
+ * const model = new COrAL(specs, architecture(), CORAL_DEFAULTS);
+ * const view = () => [randn([8, 6, 8]), randn([8, 4, 8])];
+ * const out = model.trainStep(view(), view(), { epoch: 0, maxEpochs: 1, rng: new Philox(0) });
+ * console.log(Object.keys(out.parts), model.embed(view()).shape); // ["shared", "unique", "ortho"] [8, 80]
+ * ```
+ */
 export class COrAL implements SslModel {
   /** The registered name. */
   readonly method: MethodName = "coral";
@@ -117,7 +134,7 @@ export class COrAL implements SslModel {
   /** The method's settings. */
   readonly settings: CoralSettings;
 
-  /** A model for two modalities of `specs`, shaped by `arch`. */
+  /** A model for two modalities of `specs`, shaped by `arch` (an even tokenDim); throws otherwise. */
   constructor(specs: ModalitySpec[], arch: ArchitectureConfig, settings: CoralSettings) {
     this.settings = settings;
     this.module = new CoralNetwork(specs, arch);
@@ -136,6 +153,7 @@ export class COrAL implements SslModel {
     return net.project(tokens, undefined, masks);
   }
 
+  /** Head outputs of every modality's unique path for one view. */
   private uniqueOutputs(view: Tensor[]): Tensor[] {
     return this.module.uniqueFeatures(view).map((u, i) => this.module.uniqueHeads[i].forward(u));
   }
@@ -159,7 +177,7 @@ export class COrAL implements SslModel {
     return { loss: parts.total, parts: { shared: parts.shared, unique: parts.unique, ortho: parts.ortho } };
   }
 
-  /** [z_S (pre-head, unmasked), u_1, u_2]: 2E features. */
+  /** [z_S (pre-head, unmasked), u_1, u_2]: [B, 2E] features, in eval mode and without gradients. */
   embed(inputs: Tensor[]): Tensor {
     return inEvalMode(this.module, () => this.module.forward(inputs));
   }

@@ -2,7 +2,9 @@
  * Contrastive baselines on unimodal features: Cross (CLIP-style, learnable logit scale) and Cross+Self
  * (cross-modal plus SimCLR within each modality). A modality's feature is the fusion transformer run on that
  * modality's tokens alone (as CoMM's unimodal views); each modality has its own head. The probe uses the
- * concatenated unimodal features.
+ * concatenated unimodal features (docs/cross.md).
+ *
+ * @module
  */
 import { add, concat, mulScalar, type Tensor, tensor } from "../../tensor/mod.ts";
 import {
@@ -46,7 +48,7 @@ export class UnimodalNetwork extends Module {
   /** CLIP's learnable logit scale (log of the inverse temperature). */
   readonly logitScale: Tensor;
 
-  /** The network for exactly two modalities. */
+  /** The network for exactly two modalities; throws otherwise. */
   constructor(specs: ModalitySpec[], cfg: ArchitectureConfig) {
     super();
     if (specs.length !== 2) {
@@ -80,26 +82,43 @@ export abstract class CrossBase implements SslModel {
   abstract readonly method: MethodName;
   /** Every parameter. */
   readonly module: UnimodalNetwork;
+  /** The network for two modalities of `specs`, shaped by `arch`; throws for another modality count. */
   constructor(specs: ModalitySpec[], arch: ArchitectureConfig) {
     this.module = new UnimodalNetwork(specs, arch);
   }
+  /** Head outputs [B, headOut] of every modality's unimodal feature for one view. */
   protected projected(view: Tensor[]): Tensor[] {
     return this.module.features(view).map((f, i) => this.module.heads[i].forward(f));
   }
+  /** The method's loss on two augmented views. */
   abstract trainStep(view1: Tensor[], view2: Tensor[], ctx: StepContext): StepOutput;
   /** Keeps CLIP's logit scale in [0, ln 100] after each optimizer step. */
   afterStep(): void {
     clampLogitScale(this.module.logitScale);
   }
+  /** The unimodal features concatenated, [B, 2E], in eval mode and without gradients. */
   embed(inputs: Tensor[]): Tensor {
     return inEvalMode(this.module, () => this.module.forward(inputs));
   }
 }
 
-/** Cross: CLIP loss between the two modalities, averaged over the two augmented views. */
+/**
+ * Cross: CLIP loss between the two modalities, averaged over the two augmented views.
+ *
+ * @example
+ * ```ts
+ * import { architecture, CrossModal, Philox, randn } from "./mod.ts";
+ * const specs = [{ kind: "sequence" as const, shape: [6, 8] }, { kind: "vector" as const, shape: [5] }];
+ * const model = new CrossModal(specs, architecture());
+ * const view = () => [randn([8, 6, 8]), randn([8, 5])];
+ * model.trainStep(view(), view(), { epoch: 0, maxEpochs: 1, rng: new Philox(0) }).loss.backward();
+ * model.afterStep(); // clamps the logit scale, as the trainer does after each optimizer step
+ * ```
+ */
 export class CrossModal extends CrossBase {
   /** The registered name. */
   readonly method: MethodName = "cross";
+  /** (CLIP(a₁, b₁) + CLIP(a₂, b₂)) / 2 with the shared learnable logit scale; no named parts. */
   trainStep(view1: Tensor[], view2: Tensor[], _ctx: StepContext): StepOutput {
     const [a1, b1] = this.projected(view1), [a2, b2] = this.projected(view2);
     const s = this.module.logitScale;
@@ -108,7 +127,19 @@ export class CrossModal extends CrossBase {
   }
 }
 
-/** Cross+Self: CLIP cross term on view 1 plus SimCLR NT-Xent between the two views of each modality. */
+/**
+ * Cross+Self: CLIP cross term on view 1 plus SimCLR NT-Xent between the two views of each modality.
+ *
+ * @example
+ * ```ts
+ * import { architecture, CrossSelf, Philox, randn } from "./mod.ts";
+ * const specs = [{ kind: "sequence" as const, shape: [6, 8] }, { kind: "vector" as const, shape: [5] }];
+ * const model = new CrossSelf(specs, architecture(), { tau: 0.1 });
+ * const view = () => [randn([8, 6, 8]), randn([8, 5])];
+ * const out = model.trainStep(view(), view(), { epoch: 0, maxEpochs: 1, rng: new Philox(0) });
+ * console.log(Object.keys(out.parts)); // ["cross", "self1", "self2"]
+ * ```
+ */
 export class CrossSelf extends CrossBase {
   /** The registered name. */
   readonly method: MethodName = "crossself";
@@ -119,6 +150,7 @@ export class CrossSelf extends CrossBase {
     super(specs, arch);
     this.settings = settings;
   }
+  /** The cross term on view 1 plus NT-Xent per modality across the views; parts cross, self1, self2. */
   trainStep(view1: Tensor[], view2: Tensor[], _ctx: StepContext): StepOutput {
     const [a1, b1] = this.projected(view1), [a2, b2] = this.projected(view2);
     const parts = crossSelfLossParts(a1, b1, [a1, a2], [b1, b2], {

@@ -5,7 +5,8 @@
  * @example
  * ```ts
  * import { infmaskingMethod } from "./src/methods/infmasking/mod.ts";
- * console.log(infmaskingMethod.presets.mosi.settings); // { tau: 0.1, lambda: 0.25, maskRatio: 0.8, numMasks: 5 }
+ * console.log(infmaskingMethod.presets.mosi.settings);
+ * // { tau: 0.1, lambda: 0.25, maskRatio: 0.8, numMasks: 5 }
  * ```
  * @module
  */

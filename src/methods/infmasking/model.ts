@@ -1,7 +1,9 @@
 /**
  * InfMasking (Wen, Dai et al., NeurIPS 2025): CoMM's objective plus, for each view, K masked full fusions
  * (a fixed number of tokens per modality replaced by a learnable mask token) contrasted in closed form
- * (the infinite-masking bound) against the unmasked fusion of the same view.
+ * (the infinite-masking bound) against the unmasked fusion of the same view (docs/infmasking.md).
+ *
+ * @module
  */
 import type { Tensor } from "../../tensor/mod.ts";
 import { infMaskingObjectiveParts, lambdaRamp } from "../../objectives/mod.ts";
@@ -27,7 +29,20 @@ export interface InfMaskingSettings {
   weights?: number[];
 }
 
-/** InfMasking's model: CoMM's network and subsets plus K masked full fusions per view. */
+/**
+ * InfMasking's model: CoMM's network and subsets plus K masked full fusions per view; masks come from
+ * `ctx.rng`, and the probe features are the pre-head full fusion [B, E].
+ *
+ * @example
+ * ```ts
+ * import { architecture, InfMasking, INFMASKING_DEFAULTS, Philox, randn } from "./mod.ts";
+ * const specs = [{ kind: "sequence" as const, shape: [6, 8] }, { kind: "sequence" as const, shape: [4, 8] }];
+ * const model = new InfMasking(specs, architecture(), { ...INFMASKING_DEFAULTS, numMasks: 2 });
+ * const view = () => [randn([8, 6, 8]), randn([8, 4, 8])];
+ * const out = model.trainStep(view(), view(), { epoch: 0, maxEpochs: 10, rng: new Philox(0) });
+ * console.log(Object.keys(out.parts)); // ["mask1", "mask2", "comm"]
+ * ```
+ */
 export class InfMasking implements SslModel {
   /** The registered name. */
   readonly method: MethodName = "infmasking";
@@ -50,6 +65,7 @@ export class InfMasking implements SslModel {
     }));
   }
 
+  /** One view's head outputs: CoMM's subsets `z` and the K masked full fusions `masked`. */
   private viewOutputs(view: Tensor[], rng: Philox): { z: Tensor[]; masked: Tensor[] } {
     const tokens = this.module.encode(view);
     const z = this.module.subsets().map((s) => this.module.project(tokens, s));
@@ -61,7 +77,10 @@ export class InfMasking implements SslModel {
     return { z, masked };
   }
 
-  /** The objective: two masking terms and CoMM's M + 1 terms, weighted and averaged. */
+  /**
+   * The objective: two masking terms and CoMM's M + 1 terms, weighted and averaged, with lambda ramped over
+   * `ctx.epoch` / `ctx.maxEpochs`; parts `mask1`, `mask2` and `comm`.
+   */
   trainStep(view1: Tensor[], view2: Tensor[], ctx: StepContext): StepOutput {
     const v1 = this.viewOutputs(view1, ctx.rng);
     const v2 = this.viewOutputs(view2, ctx.rng);
@@ -76,7 +95,7 @@ export class InfMasking implements SslModel {
     return { loss: parts.total, parts: { mask1: parts.mask1, mask2: parts.mask2, comm: parts.comm } };
   }
 
-  /** Pre-head fused CLS features. */
+  /** Pre-head fused CLS features [B, E], in eval mode and without gradients. */
   embed(inputs: Tensor[]): Tensor {
     return this.module.fusedFeatures(inputs);
   }
