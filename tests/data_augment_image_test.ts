@@ -6,6 +6,7 @@ import {
   DRAWS_PER_IMAGE,
   IMAGENET_MEAN,
   IMAGENET_STD,
+  jitterOrder,
   normalizeImages,
   shiftHue,
 } from "../src/data/augment_image.ts";
@@ -176,4 +177,106 @@ Deno.test("default pipeline: shapes, determinism, images differ, stats sane", ()
     () => augmentImages({ kind: "sequence", shape: [1, 2, 3], data: new Float32Array(6) }, new Philox(1)),
     /image/,
   );
+});
+
+/** float64 reference of torchvision's four ColorJitter ops on one [3, P] image, in `order`. */
+function jitterReference(
+  img: Float64Array,
+  plane: number,
+  fac: [number, number, number, number],
+  order: readonly number[],
+): Float64Array {
+  const x = img.slice();
+  const cl = (v: number) => Math.min(1, Math.max(0, v));
+  const gray = (p: number) => 0.2989 * x[p] + 0.587 * x[p + plane] + 0.114 * x[p + 2 * plane];
+  const px = new Float64Array(3);
+  for (const op of order) {
+    if (op === 0) { for (let i = 0; i < x.length; i++) x[i] = cl(x[i] * fac[0]); }
+    else if (op === 1) {
+      let mean = 0;
+      for (let p = 0; p < plane; p++) mean += gray(p) / plane;
+      for (let i = 0; i < x.length; i++) x[i] = cl(fac[1] * x[i] + (1 - fac[1]) * mean);
+    } else if (op === 2) {
+      for (let p = 0; p < plane; p++) {
+        const g = gray(p);
+        for (let k = 0; k < 3; k++) x[p + k * plane] = cl(fac[2] * x[p + k * plane] + (1 - fac[2]) * g);
+      }
+    } else {
+      for (let p = 0; p < plane; p++) {
+        shiftHue(x[p], x[p + plane], x[p + 2 * plane], fac[3], px);
+        for (let k = 0; k < 3; k++) x[p + k * plane] = px[k];
+      }
+    }
+  }
+  return x;
+}
+
+Deno.test("jitterOrder: all 24 permutations, each once over the 24 index bins", () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 24; i++) {
+    const o = jitterOrder((i + 0.5) / 24);
+    assert.deepEqual([...o].sort(), [0, 1, 2, 3]);
+    seen.add(o.join(""));
+  }
+  assert.equal(seen.size, 24);
+  assert.deepEqual(jitterOrder(1e-9), [0, 1, 2, 3]);
+  assert.deepEqual(jitterOrder(1), [3, 2, 1, 0]);
+  assert.deepEqual(jitterOrder(7.5 / 24), [1, 0, 3, 2]); // index 7 = digits 1, 0, 1
+});
+
+Deno.test("ColorJitter: random order per image, each image = the four ops composed in its order", () => {
+  const n = 600, plane = 9; // 3x3 images; bright inputs so that clamping makes the order matter
+  const x = images(30, n, 3, 3, 3);
+  const xin = x.data.map((v) => 0.35 + 0.65 * v);
+  const src: ModalityArray = { kind: "image", shape: [n, 3, 3, 3], data: xin };
+  const opts = { ...OFF, scale: [1, 1] as [number, number], ratio: [1, 1] as [number, number], pJitter: 1 };
+  const y = augmentImages(src, new Philox(31), { ...opts, normalize: false });
+  const u = new Philox(31).uniform(n * DRAWS_PER_IMAGE);
+  const counts = new Map<string, number>();
+  let fixedWrong = 0;
+  for (let i = 0; i < n; i++) {
+    const at = i * DRAWS_PER_IMAGE;
+    // factors: u[42..45]; order: u[49], decoded here independently (Lehmer code of floor(24 u))
+    const fac: [number, number, number, number] = [
+      0.6 + 0.8 * u[at + 42],
+      0.6 + 0.8 * u[at + 43],
+      0.6 + 0.8 * u[at + 44],
+      0.1 * (2 * u[at + 45] - 1),
+    ];
+    let idx = Math.min(23, Math.floor(24 * u[at + 49]));
+    const left = [0, 1, 2, 3], order: number[] = [];
+    for (const r of [6, 2, 1]) {
+      order.push(left.splice(Math.floor(idx / r), 1)[0]);
+      idx %= r;
+    }
+    order.push(left[0]);
+    assert.deepEqual(jitterOrder(u[at + 49]), order);
+    const key = order.join("");
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    const img = Float64Array.from(xin.subarray(i * 27, (i + 1) * 27));
+    const want = jitterReference(img, plane, fac, order);
+    const fixed = jitterReference(img, plane, fac, [0, 1, 2, 3]);
+    let err = 0, dfix = 0;
+    for (let p = 0; p < 27; p++) {
+      err = Math.max(err, Math.abs(y.data[i * 27 + p] - want[p]));
+      dfix = Math.max(dfix, Math.abs(y.data[i * 27 + p] - fixed[p]));
+    }
+    assert.ok(err < 1e-5, `image ${i} order ${key}: max error ${err}`);
+    if (dfix > 1e-3) fixedWrong++;
+  }
+  // all 24 orders occur, about n/24 = 25 times each
+  assert.equal(counts.size, 24);
+  for (const [k, c] of counts) assert.ok(c >= 8 && c <= 45, `order ${k}: ${c} images`);
+  // the fixed order b, c, s, h would not reproduce a large share of the images
+  assert.ok(fixedWrong > n / 4, `${fixedWrong} images differ from the fixed order`);
+  // still B * DRAWS_PER_IMAGE draws, images independent: image 1 alone with the stream skipped to it
+  const g = new Philox(31);
+  g.skip(DRAWS_PER_IMAGE);
+  const one = augmentImages(
+    { kind: "image", shape: [1, 3, 3, 3], data: xin.slice(27, 54) },
+    g,
+    { ...opts, normalize: false },
+  );
+  assert.deepEqual(one.data, y.data.slice(27, 54));
+  assert.equal(g.offset, BigInt(2 * DRAWS_PER_IMAGE));
 });

@@ -28,8 +28,12 @@ function specFor(kind: EncoderKind): ModalitySpec {
     case "cnn":
     case "resnet":
       return { kind: "image", shape: [3, 16, 16] };
+    case "alexnet":
+      return { kind: "image", shape: [3, 64, 64] };
     case "mlp":
       return { kind: "vector", shape: [5] };
+    case "proprio":
+      return { kind: "vector", shape: [8] };
     case "causalconv":
       return { kind: "sequence", shape: [32, 6] };
     default:

@@ -11,6 +11,7 @@ import type { ModalitySpec } from "../src/models/modality.ts";
 import type { TokenMask } from "../src/models/fusion.ts";
 import { sampleBernoulliMask } from "../src/methods/coral/masks.ts";
 import { AdamW } from "../src/optim/adamw.ts";
+import { paramGroupsNoDecay } from "../src/optim/groups.ts";
 import { Philox } from "../src/random/philox.ts";
 import { noGrad, type Tensor, tidy, zeros } from "../src/tensor/mod.ts";
 import { assertClose, randTensor, rng } from "./helpers.ts";
@@ -165,4 +166,17 @@ Deno.test("COrAL: Bernoulli keep frequency is about 1 - ratio", () => {
   const mean = keep.reduce((s, v) => s + v, 0) / keep.length;
   // Binomial(10000, .25): sd 0.0043.
   assert.ok(Math.abs(mean - 0.25) < 0.02, `kept fraction ${mean}`);
+});
+
+Deno.test("weight decay as the references: the (1,1,E) mask token and the CLS token decay, COrAL's 1-D query does not", () => {
+  const model = makeCoral(0.75);
+  const named = new Map(model.module.namedParameters());
+  assert.deepEqual(named.get("shared.fusion.mask_token")!.shape, [1, 1, E]);
+  assert.deepEqual(named.get("lin0.pool.query")!.shape, [E / 2]);
+  const [decay, noDecay] = paramGroupsNoDecay(model.module, 0.01);
+  assert.ok(decay.params.includes(named.get("shared.fusion.mask_token")!), "mask token decays");
+  assert.ok(decay.params.includes(named.get("shared.fusion.cls_token")!), "CLS token decays");
+  assert.ok(noDecay.params.includes(named.get("lin0.pool.query")!), "pooling query is not decayed");
+  assert.ok(noDecay.params.includes(named.get("lin1.pool.query")!), "pooling query is not decayed");
+  model.module.dispose();
 });

@@ -1,16 +1,30 @@
 /**
  * The ResNet-18-style image encoder and the causal Conv1d (force) encoder: output shapes and token counts,
- * independent float64 checks of their building blocks, causality, and gradient flow.
+ * independent float64 checks of their building blocks, causality, and gradient flow. Also the AlexNet
+ * (Trifeatures) and proprioception (V&T) encoders, the tabular MLP (no final activation, 2F tokens), the
+ * affect transformer's identical initial layers, and the papers' encoder choices per preset.
  */
 import assert from "node:assert/strict";
 import { ResNetEncoder } from "../src/models/resnet.ts";
 import { BasicBlock } from "../src/nn/basic_block.ts";
 import { CausalConvEncoder } from "../src/models/causal_conv.ts";
 import { CausalConv1d } from "../src/nn/causal_conv1d.ts";
-import { buildEncoder } from "../src/models/encoders.ts";
+import {
+  AlexNetEncoder,
+  buildEncoder,
+  ProprioEncoder,
+  SequenceTransformerEncoder,
+  TabularEncoder,
+} from "../src/models/encoders.ts";
+import { AlexNetFeatures } from "../src/nn/alexnet_features.ts";
+import { SGD } from "../src/optim/sgd.ts";
 import { buildModel } from "../src/methods/registry.ts";
 import { INFMASKING_DEFAULTS } from "../src/methods/infmasking/mod.ts";
-import { architecture as modelConfig } from "../src/models/architecture.ts";
+import {
+  architecture as modelConfig,
+  ENCODER_KINDS,
+  PAPER_ARCHITECTURES,
+} from "../src/models/architecture.ts";
 import type { ModalitySpec } from "../src/models/modality.ts";
 import { Philox } from "../src/random/philox.ts";
 import { mul, noGrad, sum, type Tensor, tensor, tidy } from "../src/tensor/mod.ts";
@@ -337,4 +351,191 @@ Deno.test("InfMasking trains on image (resnet) + force (causalconv), V&T style, 
   assert.ok(Number.isFinite(loss));
   assert.deepEqual(gradless(model.module.namedParameters()), []);
   model.module.dispose();
+});
+
+Deno.test("alexnet encoder: 36 tokens at 224 px, 1 at 64 px, h x w from each side, too-small images refused", () => {
+  const cases: [number[], number][] = [
+    // [C, H, W], tokens
+    [[3, 224, 224], 36], // 256 x 6 x 6, as torchvision's AlexNet
+    [[3, 64, 64], 1],
+    [[3, 64, 96], 2], // outputSide(64) = 1, outputSide(96) = 2
+  ];
+  for (const [shape, tokens] of cases) {
+    const enc = buildEncoder("alexnet", { kind: "image", shape }, modelConfig({ tokenDim: E }));
+    assert.ok(enc instanceof AlexNetEncoder);
+    assert.equal(enc.numTokens, tokens, `[${shape}] tokens`);
+    assert.equal(enc.numTokens, AlexNetFeatures.outputSide(shape[1]) * AlexNetFeatures.outputSide(shape[2]));
+    assert.deepEqual(enc.adapter.proj.weight.shape, [E, 256], "1x1 conv 256 -> E");
+    const y = tidy(() => {
+      const out = noGrad(() => enc.forward(randTensor([2, ...shape], rng(), 1, false)));
+      return { shape: [...out.shape], finite: out.dataSync().every(Number.isFinite) };
+    });
+    assert.deepEqual(y.shape, [2, tokens, E], `[${shape}] output`);
+    assert.ok(y.finite);
+    enc.dispose();
+  }
+  for (const shape of [[3, 62, 62], [3, 32, 32], [3, 224, 62]]) {
+    assert.throws(
+      () => new AlexNetEncoder({ kind: "image", shape }, E),
+      new RegExp(`alexnet encoder: image ${shape[1]}x${shape[2]} is too small \\(.*at least 63x63`),
+    );
+  }
+  assert.throws(
+    () => buildEncoder("alexnet", { kind: "vector", shape: [8] }, modelConfig({})),
+    /"alexnet" needs image samples of rank 3, got shape \[8\]/,
+  );
+});
+
+Deno.test("alexnet encoder: the tokens are the adapter's on AlexNet's map; every parameter gets a gradient", () => {
+  const enc = new AlexNetEncoder({ kind: "image", shape: [3, 64, 64] }, E);
+  const x = randTensor([2, 3, 64, 64], rng(), 1, true);
+  tidy(() => {
+    const direct = noGrad(() => enc.adapter.forward(enc.features.forward(x))).dataSync();
+    assert.deepEqual(noGrad(() => enc.forward(x)).dataSync(), direct);
+  });
+  assert.deepEqual(backwardThrough(enc, x), [2, 1, E]);
+  assert.deepEqual(gradless(enc.namedParameters()), []);
+  assert.ok(x.grad && x.grad.dataSync().some((v) => v !== 0), "the input gets a gradient");
+  // The sin-cos positions are a buffer, not a parameter.
+  assert.ok(enc.namedBuffers().some(([n]) => n.endsWith("pos_emb")));
+  enc.dispose();
+});
+
+/** Float64 Linear: y[b, o] = bias[o] + Σ_i w[o, i] x[b, i]. */
+function linearRef(x: Float64Array, n: number, w: Float32Array, b: Float32Array, out: number): Float64Array {
+  const inDim = w.length / out, y = new Float64Array(n * out);
+  for (let r = 0; r < n; r++) {
+    for (let o = 0; o < out; o++) {
+      let s = b[o];
+      for (let i = 0; i < inDim; i++) s += w[o * inDim + i] * x[r * inDim + i];
+      y[r * out + o] = s;
+    }
+  }
+  return y;
+}
+
+Deno.test("proprio encoder: F -> 32 -> 64 -> 128 -> E, LeakyReLU(0.1) between, none last, one token", () => {
+  const enc = buildEncoder("proprio", { kind: "vector", shape: [8] }, modelConfig({ tokenDim: E }));
+  assert.ok(enc instanceof ProprioEncoder);
+  assert.equal(enc.numTokens, 1);
+  assert.deepEqual(enc.layers.map((l) => l.weight.shape), [[32, 8], [64, 32], [128, 64], [E, 128]]);
+  const n = 6, xv = randValues([n, 8], rng());
+  let h: Float64Array = Float64Array.from(xv);
+  enc.layers.forEach((l, i) => {
+    h = linearRef(h, n, l.weight.dataSync(), l.bias!.dataSync(), l.weight.shape[0]);
+    if (i < 3) h = h.map((v) => v < 0 ? 0.1 * v : v);
+  });
+  const y = tidy(() => {
+    const out = noGrad(() => enc.forward(tensor(xv, [n, 8])));
+    return { shape: [...out.shape], values: out.dataSync() };
+  });
+  assert.deepEqual(y.shape, [n, 1, E]);
+  assertClose(y.values, h, 1e-5, 1e-4, "proprio token");
+  // No activation after the last Linear: negative outputs keep their full size.
+  assert.ok(y.values.some((v) => v < 0));
+  const x = randTensor([n, 8], rng(), 1, true);
+  assert.deepEqual(backwardThrough(enc, x), [n, 1, E]);
+  assert.deepEqual(gradless(enc.namedParameters()), []);
+  assert.ok(x.grad && x.grad.dataSync().some((v) => v !== 0), "the input gets a gradient");
+  enc.dispose();
+  assert.throws(
+    () => buildEncoder("proprio", { kind: "sequence", shape: [4, 8] }, modelConfig({})),
+    /"proprio" needs vector samples of rank 1, got shape \[4,8\]/,
+  );
+});
+
+Deno.test("tabular encoder: F -> 2F -> ReLU -> 2F with no final activation, 2F tokens (MIMIC: 10)", () => {
+  const enc = buildEncoder("mlp", { kind: "vector", shape: [5] }, modelConfig({ tokenDim: E }));
+  assert.ok(enc instanceof TabularEncoder);
+  assert.equal(enc.numTokens, 10);
+  assert.deepEqual(enc.fc1.weight.shape, [10, 5]);
+  assert.deepEqual(enc.fc2.weight.shape, [10, 10]);
+  assert.deepEqual(enc.adapter.weight.shape, [10, E]);
+  const n = 8, xv = randValues([n, 5], rng());
+  const f = tidy(() => noGrad(() => enc.features(tensor(xv, [n, 5]))).dataSync());
+  const h = linearRef(
+    linearRef(Float64Array.from(xv), n, enc.fc1.weight.dataSync(), enc.fc1.bias!.dataSync(), 10).map((v) =>
+      Math.max(v, 0)
+    ),
+    n,
+    enc.fc2.weight.dataSync(),
+    enc.fc2.bias!.dataSync(),
+    10,
+  );
+  assertClose(f, h, 1e-5, 1e-4, "MLP output");
+  assert.ok(f.some((v) => v < 0), "the MLP output can be negative (no ReLU after the last layer)");
+  // Each token is token_j = f_j W_j + b_j of the MLP output itself, negative values included.
+  const tokens = tidy(() => noGrad(() => enc.forward(tensor(xv, [n, 5]))).dataSync());
+  const w = enc.adapter.weight.dataSync(), b = enc.adapter.bias.dataSync();
+  const expected = new Float64Array(n * 10 * E);
+  for (let r = 0; r < n; r++) {
+    for (let j = 0; j < 10; j++) {
+      for (let e = 0; e < E; e++) {
+        expected[(r * 10 + j) * E + e] = f[r * 10 + j] * w[j * E + e] + b[j * E + e];
+      }
+    }
+  }
+  assertClose(tokens, expected, 1e-5, 1e-4, "tokens");
+  const x = randTensor([n, 5], rng(), 1, true);
+  assert.deepEqual(backwardThrough(enc, x), [n, 10, E]);
+  assert.deepEqual(gradless(enc.namedParameters()), []);
+  enc.dispose();
+  // Other widths: 2F tokens up to 64 features, a single token above.
+  for (const [f, tokens] of [[8, 16], [64, 128], [65, 1]]) {
+    const other = buildEncoder("mlp", { kind: "vector", shape: [f] }, modelConfig({ tokenDim: E }));
+    assert.equal(other.numTokens, tokens, `${f} features`);
+    other.dispose();
+  }
+});
+
+Deno.test("transformer encoder: the layers start identical (torch deep-copies one layer) but are separate", () => {
+  const cfg = modelConfig({ tokenDim: E, encoderLayers: 3, encoderHeads: 4, encoderFfn: 32 });
+  const enc = new SequenceTransformerEncoder({ kind: "sequence", shape: [5, 6] }, cfg);
+  assert.equal(enc.layers.length, 3);
+  const state = enc.layers.map((l) => l.stateDict());
+  assert.ok(state[0].size > 0);
+  for (let i = 1; i < 3; i++) {
+    assert.deepEqual([...state[i].keys()], [...state[0].keys()]);
+    for (const [k, t] of state[0]) {
+      assert.deepEqual(state[i].get(k)!.dataSync(), t.dataSync(), `layer${i}.${k} equals layer0.${k}`);
+      assert.notEqual(state[i].get(k), t, `layer${i}.${k} is its own tensor`);
+    }
+  }
+  // The layers are not a no-op copy of a zero init: layer 0's weights vary.
+  assert.ok(new Set(enc.layers[0].parameters()[0].dataSync()).size > 1);
+  const before = enc.layers.map((l) => l.parameters().map((p) => p.dataSync().slice()));
+  // Train layer 1 alone: one SGD step on a loss through the whole encoder.
+  const x = randTensor([4, 5, 6], rng(), 1, false);
+  assert.deepEqual(backwardThrough(enc, x), [4, 5, E]);
+  assert.deepEqual(gradless(enc.namedParameters()), []);
+  const opt = new SGD(enc.layers[1].parameters(), { lr: 0.1 });
+  opt.step();
+  const after = enc.layers.map((l) => l.parameters().map((p) => p.dataSync()));
+  assert.ok(after[1].some((v, i) => v.some((a, j) => a !== before[1][i][j])), "layer 1 moved");
+  for (const l of [0, 2]) {
+    after[l].forEach((v, i) => assert.deepEqual(v, before[l][i], `layer ${l} parameter ${i} unchanged`));
+  }
+  enc.dispose();
+});
+
+Deno.test("the papers' encoders per preset: AlexNet on Trifeatures, ResNet-18 (width 64) + proprio on V&T", () => {
+  for (const kind of ["alexnet", "proprio"] as const) assert.ok(ENCODER_KINDS.includes(kind));
+  assert.deepEqual(PAPER_ARCHITECTURES.trifeatures.encoders, ["alexnet", "alexnet"]);
+  assert.deepEqual(PAPER_ARCHITECTURES["vision-touch"].encoders, ["resnet", "proprio"]);
+  assert.equal(PAPER_ARCHITECTURES["vision-touch"].cnnWidth, 64);
+  assert.deepEqual(PAPER_ARCHITECTURES.mimic.encoders, ["mlp", "gru"]);
+  // V&T contact at the preset's widths: 16 tokens of the 512-channel ResNet-18 map, 1 proprio token.
+  const arch = modelConfig(PAPER_ARCHITECTURES["vision-touch"]);
+  const image = new ResNetEncoder({ kind: "image", shape: [3, 128, 128] }, arch.tokenDim, arch.cnnWidth);
+  assert.equal(image.numTokens, 16);
+  assert.deepEqual(image.adapter.proj.weight.shape, [512, 512]);
+  image.dispose();
+  const proprio = buildEncoder("proprio", { kind: "vector", shape: [8] }, arch);
+  assert.equal(proprio.numTokens, 1);
+  proprio.dispose();
+  // MIMIC: 10 tabular tokens (5 -> 10 -> 10) and 24 GRU steps.
+  const mimic = modelConfig(PAPER_ARCHITECTURES.mimic);
+  const tabular = buildEncoder("mlp", { kind: "vector", shape: [5] }, mimic);
+  assert.equal(tabular.numTokens, 10);
+  tabular.dispose();
 });

@@ -14,9 +14,17 @@ import {
   type TrainConfig,
   type TrainConfigInput,
 } from "../train/config.ts";
-import { DATASET_NAMES, DATASETS, defaultDataDir, loadDataset } from "../data/registry.ts";
-import { type RunResult, type StopFlag, trainAndEvaluate } from "../train/loop.ts";
-import { cpuNotice, cpuRunInfo, probeTable, resultsJson, writeChart, writeResults } from "../train/report.ts";
+import { DATASET_NAMES, DATASETS, defaultDataDir } from "../data/registry.ts";
+import type { StopFlag } from "../train/loop.ts";
+import { cpuNotice, cpuRunInfo, probeTable, resultsJson, writeChart } from "../train/report.ts";
+import {
+  type ExperimentOptions,
+  type ExperimentResult,
+  type Protocol,
+  runDirs,
+  runExperiment,
+  summaryTable,
+} from "../train/experiment.ts";
 import { setBackend } from "../tensor/mod.ts";
 import { ensureDir, writeJsonAtomic } from "../io/atomic.ts";
 import { resumeProblem } from "../train/checkpoint.ts";
@@ -39,7 +47,13 @@ ${datasets}
 ${presets}
   --epochs N  --batch N  --seed N  --lr X  --backend cpu|cuda|auto
   --out DIR (default runs/<timestamp>)  --config FILE.json  --data-dir DIR
-  --eval-every N  --checkpoint-every N  --resume  --tensorboard  --detect-anomaly  --compare  --help`;
+  --eval-every N  --checkpoint-every N  --resume  --tensorboard  --detect-anomaly
+  --compare              every method on the same data, each with its own settings
+  --seeds 42,43,44,45,46 one run per seed; OUT/summary.json and a mean ± sd table
+  --protocol unbiased-biased   redundancy and uniqueness from a model trained on unbiased pairs, synergy
+                         from one trained on the biased pairs, as the papers run Trifeatures (synthetic too)
+  --select last|best-val also report the epoch with the best validation probe (never the test split)
+  --help`;
 }
 
 function fail(msg: string): never {
@@ -82,6 +96,9 @@ async function main(): Promise<void> {
         tensorboard: { type: "boolean" },
         "detect-anomaly": { type: "boolean" },
         compare: { type: "boolean" },
+        seeds: { type: "string" },
+        protocol: { type: "string" },
+        select: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       allowPositionals: false,
@@ -106,6 +123,19 @@ async function main(): Promise<void> {
       fail(`cannot read --config ${v.config}: ${(e as Error).message}`);
     }
   }
+  if (v.protocol && !["single", "unbiased-biased"].includes(v.protocol)) {
+    fail(`--protocol must be single or unbiased-biased, got "${v.protocol}"`);
+  }
+  if (v.select && !["last", "best-val"].includes(v.select)) {
+    fail(`--select must be last or best-val, got "${v.select}"`);
+  }
+  let seeds: number[] | null = null;
+  if (v.seeds !== undefined) {
+    seeds = v.seeds.split(",").map((x) => Number(x.trim()));
+    if (!seeds.length || seeds.some((x) => !Number.isInteger(x) || x < 0)) {
+      fail(`--seeds must be a comma-separated list of integers >= 0, got "${v.seeds}"`);
+    }
+  }
   const lr = v.lr === undefined ? undefined : Number(v.lr);
   if (lr !== undefined && !(lr > 0)) fail(`--lr must be a positive number, got "${v.lr}"`);
   const cli: TrainConfigInput = {
@@ -123,25 +153,25 @@ async function main(): Promise<void> {
     },
     optimizer: { lr },
     data: { dir: v["data-dir"] },
+    probe: { select: v.select as "last" | "best-val" | undefined },
   };
-  // One resolved configuration per method trained (--compare: every method, each with its own settings).
-  const methodNames: MethodName[] = v.compare ? [...METHOD_NAMES] : [];
-  let configs: TrainConfig[];
+  // Every method (--compare) or the configured one; each resolves its own settings.
+  let cfg: TrainConfig;
   try {
-    const first = resolveConfig(fileConfig, cli);
-    if (!v.compare) methodNames.push(first.method);
-    configs = methodNames.map((m) => resolveConfig(fileConfig, cli, { method: m }));
+    cfg = resolveConfig(fileConfig, cli);
+    if (v.compare) { for (const m of METHOD_NAMES) resolveConfig(fileConfig, cli, { method: m }); }
   } catch (e) {
     fail((e as Error).message);
   }
-  const out = configs[0].run.out || `runs/${timestamp()}`;
-  const dataDir = configs[0].data.dir || defaultDataDir();
-  const runDir = (method: MethodName) => v.compare ? `${out}/${method}` : out;
-  for (const c of configs) {
-    c.run.out = runDir(c.method);
-    c.data.dir = dataDir;
-  }
-  const cfg = configs[0];
+  const methodNames: MethodName[] = v.compare ? [...METHOD_NAMES] : [cfg.method];
+  const out = cfg.run.out || `runs/${timestamp()}`;
+  const dataDir = cfg.data.dir || defaultDataDir();
+  const layers: TrainConfigInput[] = [fileConfig, cli, { run: { out }, data: { dir: dataDir } }];
+  const plan: ExperimentOptions = {
+    methods: methodNames,
+    seeds,
+    protocol: (v.protocol ?? "single") as Protocol,
+  };
 
   const stop: StopFlag = { stopped: false };
   const onSigint = () => {
@@ -154,7 +184,7 @@ async function main(): Promise<void> {
   Deno.addSignalListener("SIGINT", onSigint);
 
   if (v.resume) {
-    const problem = resumeProblem(methodNames.map(runDir));
+    const problem = resumeProblem(runDirs(out, seeds ?? [cfg.run.seed], plan));
     if (problem) {
       console.error(`error: ${problem}`);
       Deno.exit(2);
@@ -162,37 +192,43 @@ async function main(): Promise<void> {
   }
 
   const t0 = performance.now();
-  console.error(`loading dataset ${cfg.dataset} ...`);
-  const ds = await loadDataset(cfg.dataset, { seed: cfg.run.seed, dataDir, options: cfg.data.options });
   ensureDir(out);
-  // The loop selects the same backend again (a cached instance); selecting it here names the CPU's BLAS once.
+  // Selecting the backend here names the CPU's BLAS once (the loop selects the same cached instance).
   setBackend(cfg.backend);
   const cpu = cpuRunInfo();
   if (cpu) console.error(cpuNotice(cpu));
-  const results: RunResult[] = [];
-  for (const runCfg of configs) {
-    const method = runCfg.method;
-    const r = trainAndEvaluate(runCfg, ds, {
+  console.error(
+    `dataset ${cfg.dataset}, ${methodNames.join(", ")}${seeds ? `, seeds ${seeds.join(", ")}` : ""}` +
+      (plan.protocol === "single" ? "" : `, protocol ${plan.protocol}`),
+  );
+  let result: ExperimentResult;
+  try {
+    result = await runExperiment(layers, out, {
+      ...plan,
       resume: v.resume ?? false,
       stop,
       tensorboard: v.tensorboard,
       detectAnomaly: v["detect-anomaly"],
     });
-    if (r.interrupted) {
-      console.error(`interrupted during ${method}; checkpoint in ${runCfg.run.out} (continue with --resume)`);
-      Deno.exit(130);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  if (result.interrupted) {
+    console.error(`interrupted; the last checkpoints are kept under ${out} (continue with --resume)`);
+    Deno.exit(130);
+  }
+  const lastSeed = result.outcomes.map((o) => o.results[o.results.length - 1]);
+  if (v.compare && !seeds) {
+    writeJsonAtomic(`${out}/compare.json`, lastSeed.map((r) => resultsJson(r)));
+    if (plan.protocol === "single") {
+      writeChart(`${out}/compare.svg`, lastSeed, `methods on ${result.dataset}`);
     }
-    writeResults(runCfg.run.out, r);
-    writeChart(`${runCfg.run.out}/run.svg`, [r], `${method} on ${ds.name}`);
-    results.push(r);
   }
-  if (v.compare) {
-    writeJsonAtomic(`${out}/compare.json`, results.map((r) => resultsJson(r)));
-    writeChart(`${out}/compare.svg`, results, `methods on ${ds.name}`);
-  }
-  console.log(`\n${probeTable(results)}`);
+  if (seeds) console.log(`\n${summaryTable(result)}`);
+  else console.log(`\n${probeTable(lastSeed)}`);
   console.log(
-    `\n${methodNames.join(", ")} on ${ds.name}, ${cfg.run.epochs} epochs, seed ${cfg.run.seed}: ` +
+    `\n${methodNames.join(", ")} on ${result.dataset}, ${cfg.run.epochs} epochs, ` +
+      `seed${seeds ? `s ${seeds.join(", ")}` : ` ${cfg.run.seed}`}: ` +
       `${formatDuration((performance.now() - t0) / 1000)}; outputs in ${out}/`,
   );
   Deno.removeSignalListener("SIGINT", onSigint);

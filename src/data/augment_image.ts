@@ -1,10 +1,11 @@
 /**
  * SimCLR-style image augmentation for [B, C, H, W] float images in [0, 1] (docs/shared.md#augmentations),
  * each image independently: RandomResizedCrop (bilinear back to the output size), horizontal flip,
- * ColorJitter with probability pJitter (brightness, contrast, saturation, hue, in that fixed order),
- * grayscale, Gaussian blur, then per-channel normalisation. The formulas follow torchvision's
- * tensor transforms. Every image consumes exactly DRAWS_PER_IMAGE uniforms of the Philox, so the
- * stream position after a batch is predictable.
+ * ColorJitter with probability pJitter (brightness, contrast, saturation, hue, in a random order per
+ * image, as torchvision's `randperm(4)`), grayscale, Gaussian blur, then per-channel normalisation. The
+ * formulas follow torchvision's tensor transforms. Every image consumes exactly DRAWS_PER_IMAGE uniforms
+ * of the Philox, so the stream position after a batch is predictable and images are independent of each
+ * other (the layout of one image's draws is listed at {@link augmentImages}).
  *
  * @module
  */
@@ -15,7 +16,7 @@ import type { ModalityArray } from "./types.ts";
 export const IMAGENET_MEAN: readonly number[] = [0.485, 0.456, 0.406];
 /** ImageNet channel standard deviations. */
 export const IMAGENET_STD: readonly number[] = [0.229, 0.224, 0.225];
-/** Uniform draws each image consumes. */
+/** Uniform draws each image consumes (49 used, see {@link augmentImages}; the budget has room to spare). */
 export const DRAWS_PER_IMAGE = 50;
 const CROP_ATTEMPTS = 10;
 
@@ -244,31 +245,66 @@ export function shiftHue(r: number, g: number, b: number, dh: number, out: Float
   out[2] = bb;
 }
 
-/** ColorJitter (fixed order b, c, s, h) and grayscale on one [C, H, W] image in place. */
+/** ColorJitter operation ids, in the order of torchvision's `fn_idx`: 0 brightness, 1 contrast, 2 saturation, 3 hue. */
+export type JitterOp = 0 | 1 | 2 | 3;
+
+/**
+ * The order of ColorJitter's four operations from one uniform u in (0, 1]: index floor(24·u) (24 when
+ * u = 1 is taken as 23) of the 24 permutations of [0, 1, 2, 3] (0 brightness, 1 contrast, 2 saturation,
+ * 3 hue), decoded as a Lehmer code: digits ⌊i/6⌋, ⌊(i mod 6)/2⌋, i mod 2 pick from the ops not yet
+ * taken, in increasing order. Every order has probability 1/24 (up to float32 resolution, about 2^-24).
+ */
+export function jitterOrder(u: number): JitterOp[] {
+  let i = Math.min(23, Math.floor(24 * u));
+  const left: JitterOp[] = [0, 1, 2, 3];
+  const order: JitterOp[] = [];
+  for (const radix of [6, 2, 1]) {
+    const d = Math.floor(i / radix);
+    i %= radix;
+    order.push(left.splice(d, 1)[0]);
+  }
+  order.push(left[0]);
+  return order;
+}
+
+/** ColorJitter (operations in `order`) and grayscale on one [C, H, W] image in place. */
 function colourOps(
   img: Float32Array,
   c: number,
   plane: number,
-  f: { bright: number; contrast: number; sat: number; hue: number; gray: boolean; jitter: boolean },
+  f: {
+    bright: number;
+    contrast: number;
+    sat: number;
+    hue: number;
+    gray: boolean;
+    jitter: boolean;
+    order: readonly JitterOp[];
+  },
   px: Float64Array,
 ): void {
   const n = c * plane;
   const gray = (p: number): number => 0.2989 * img[p] + 0.587 * img[p + plane] + 0.114 * img[p + 2 * plane];
   if (f.jitter) {
-    for (let i = 0; i < n; i++) img[i] = clamp01(img[i] * f.bright);
-    let mean = 0;
-    if (c === 3) { for (let p = 0; p < plane; p++) mean += gray(p); }
-    else for (let i = 0; i < n; i++) mean += img[i];
-    mean /= c === 3 ? plane : n;
-    for (let i = 0; i < n; i++) img[i] = clamp01(f.contrast * img[i] + (1 - f.contrast) * mean);
-    if (c === 3) {
-      for (let p = 0; p < plane; p++) {
-        const g = gray(p);
-        for (let ch = 0; ch < 3; ch++) {
-          img[p + ch * plane] = clamp01(f.sat * img[p + ch * plane] + (1 - f.sat) * g);
+    for (const op of f.order) {
+      if (op === 0) {
+        for (let i = 0; i < n; i++) img[i] = clamp01(img[i] * f.bright);
+      } else if (op === 1) {
+        let mean = 0;
+        if (c === 3) { for (let p = 0; p < plane; p++) mean += gray(p); }
+        else for (let i = 0; i < n; i++) mean += img[i];
+        mean /= c === 3 ? plane : n;
+        for (let i = 0; i < n; i++) img[i] = clamp01(f.contrast * img[i] + (1 - f.contrast) * mean);
+      } else if (op === 2) {
+        if (c !== 3) continue; // torchvision leaves 1-channel images unchanged
+        for (let p = 0; p < plane; p++) {
+          const g = gray(p);
+          for (let ch = 0; ch < 3; ch++) {
+            img[p + ch * plane] = clamp01(f.sat * img[p + ch * plane] + (1 - f.sat) * g);
+          }
         }
-      }
-      if (f.hue !== 0) {
+      } else {
+        if (c !== 3 || f.hue === 0) continue;
         for (let p = 0; p < plane; p++) {
           shiftHue(img[p], img[p + plane], img[p + 2 * plane], f.hue, px);
           img[p] = px[0];
@@ -291,7 +327,11 @@ function colourOps(
 /**
  * Augment a batch of images with the SimCLR recipe (options left out take the defaults listed in
  * {@link ImageAugmentOptions}); returns a new [B, C, outH, outW] image modality and leaves the input
- * unchanged. Draws exactly B·{@link DRAWS_PER_IMAGE} uniforms from rng.
+ * unchanged. Draws exactly B·{@link DRAWS_PER_IMAGE} uniforms from rng, in one call; image i uses
+ * u[50i .. 50i + 50): 0–39 the 10 RandomResizedCrop attempts (area, log-ratio, top, left each), 40 flip,
+ * 41 jitter coin, 42–45 brightness, contrast, saturation and hue factors, 46 grayscale coin, 47 blur coin,
+ * 48 blur sigma, 49 the order of the jitter operations ({@link jitterOrder}). Draws an image does not need
+ * (a crop found early, coins that are off) are skipped, never passed on to the next image.
  *
  * Throws on a modality that is not a consistent [B, C, H, W] image, an outSize that is not positive
  * integers, an even or non-positive blurKernel, or mean / std of the wrong length or with a value <= 0.
@@ -338,7 +378,7 @@ export function augmentImages(m: ModalityArray, rng: Philox, opts: ImageAugmentO
   for (let i = 0; i < b; i++) {
     const at = i * DRAWS_PER_IMAGE;
     const [top, left, ch, cw] = cropParams(h, w, scale, ratio, u, at);
-    const r = at + 4 * CROP_ATTEMPTS; // 40: flip, jitter coin, 4 factors, gray, blur coin, sigma
+    const r = at + 4 * CROP_ATTEMPTS; // 40: flip, jitter coin, 4 factors, gray, blur coin, sigma, jitter order
     const flip = u[r] < pFlip;
     bilinearTable(ch, oh, y0, y1, wy);
     bilinearTable(cw, ow, x0, x1, wx);
@@ -362,6 +402,7 @@ export function augmentImages(m: ModalityArray, rng: Philox, opts: ImageAugmentO
       sat: Math.max(0, 1 - sj) + (1 + sj - Math.max(0, 1 - sj)) * u[r + 4],
       hue: hj * (2 * u[r + 5] - 1),
       gray: u[r + 6] < pGray,
+      order: jitterOrder(u[r + 9]),
     }, px);
     if (u[r + 7] < pBlur && ks > 1) {
       gaussianKernel(ks, sigma[0] + (sigma[1] - sigma[0]) * u[r + 8], kernel);

@@ -38,5 +38,11 @@ export {
   sequentialBatches,
 } from "./batches.ts";
 export { augmentImages, type ImageAugmentOptions, normalizeImages } from "./augment_image.ts";
-export { dropNoise, type DropNoiseOptions } from "./augment_sequence.ts";
+export {
+  dropNoise,
+  type DropNoiseOptions,
+  gaussianNoise,
+  type NoiseOptions,
+  roundHalfEven,
+} from "./augment_sequence.ts";
 export { type CacheOptions, DEFAULT_DATASET_CACHE_DIR, loadOrMake } from "./cache.ts";

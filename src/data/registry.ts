@@ -31,6 +31,8 @@ export interface DatasetDefaults {
   methods: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** The dataset's own options (generator or reader). */
   data: Readonly<Record<string, unknown>>;
+  /** Probe settings of the dataset's protocol (e.g. Trifeatures' random crops at probe time). */
+  probe?: { imageCrop?: [number, number] };
 }
 
 /** Where and how to load: the run's seed, the real-data folder, the dataset's options, the cache folder. */
@@ -55,6 +57,13 @@ export interface DatasetEntry {
   readonly summary: string;
   /** The run settings training on it starts from. */
   readonly defaults: DatasetDefaults;
+  /**
+   * Whether its options take `biasedSsl` (the SSL split as biased synergy pairs, or unbiased pairs), which
+   * the papers' Trifeatures protocol (`--protocol unbiased-biased`) needs.
+   */
+  readonly biasedPairs?: boolean;
+  /** Data options a paper preset of the same benchmark sets (e.g. Trifeatures' 224 px images). */
+  readonly presetOptions?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Loads (or generates through the cache) the dataset. */
   load(opts: DatasetLoadOptions): Promise<MultimodalDataset>;
 }
@@ -86,6 +95,7 @@ export function defaultDataDir(): string {
 export const DATASETS: readonly DatasetEntry[] = [
   {
     name: "synthetic",
+    biasedPairs: true,
     summary: "the default demo: token sequences with the Trifeatures tasks (redundancy, uniqueness, synergy)",
     // Width 128 and clean tokens (little per-sample noise, one filler pattern) are what let the fused
     // representation separate synergy for a linear probe; README "Tuning the demo" has the measurements.
@@ -111,6 +121,9 @@ export const DATASETS: readonly DatasetEntry[] = [
   },
   {
     name: "trifeatures",
+    biasedPairs: true,
+    // The papers' images: AlexNet's features need at least 63 px; the preset renders the paper's 224 px.
+    presetOptions: { trifeatures: { size: 224 } },
     summary: "bimodal Trifeatures images (shape, texture, colour), rendered at 32 px by default",
     defaults: {
       epochs: 30,
@@ -126,12 +139,15 @@ export const DATASETS: readonly DatasetEntry[] = [
       },
       methods: { infmasking: { lambda: 1, maskRatio: 0.7, numMasks: 6 }, coral: { wOrtho: 1 } },
       data: { size: TRIFEATURES_DATA_DEFAULTS.size },
+      // The papers' probe transform: RandomResizedCrop(scale 0.5-1) on probe-train and probe-test images.
+      probe: { imageCrop: [0.5, 1] },
     },
     load: async (o) => {
-      // The data seed is the recipe's 42 offset by the training seed.
+      // The images are rendered once from the data seed (the recipe's 42 unless options.seed says
+      // otherwise), whatever the training seed: the papers' seeds vary the training, not the data.
       const opts: TrifeaturesOptions = {
+        seed: TRIFEATURES_DATA_DEFAULTS.seed,
         ...(o.options as TrifeaturesOptions),
-        seed: TRIFEATURES_DATA_DEFAULTS.seed + o.seed,
       };
       return await loadOrMake("trifeatures", opts, () => makeTrifeaturesDataset(opts), {
         cacheDir: o.cacheDir,

@@ -28,9 +28,14 @@ export interface TrifeaturesOptions {
   seed?: number;
   /** Image side S (224 in the paper; default 32 for CPU runs). */
   size?: number;
-  /** Cap of the biased SSL pairs (default 10000, the paper's max_size). */
+  /** Cap of the SSL pairs (default 10000, the paper's max_size). */
   maxSsl?: number;
-  /** Cap of the unbiased probe-train pairs (default 4000). */
+  /**
+   * SSL split = the biased pairs, every pair a synergy positive, as the papers train for synergy (default
+   * true); false gives unbiased same-shape pairs, as they train for redundancy and uniqueness.
+   */
+  biasedSsl?: boolean;
+  /** Cap of the unbiased probe-train pairs (default 10000, the papers' probe set size). */
   maxProbeTrain?: number;
   /** Cap of the unbiased probe-test pairs (default 4000, about all of them). */
   maxProbeTest?: number;
@@ -52,7 +57,8 @@ export const TRIFEATURES_DATA_DEFAULTS: Readonly<Required<TrifeaturesOptions>> =
   seed: 42,
   size: 32,
   maxSsl: 10000,
-  maxProbeTrain: 4000,
+  biasedSsl: true,
+  maxProbeTrain: 10000,
   maxProbeTest: 4000,
   supersample: 2,
 });
@@ -233,7 +239,7 @@ export function makeTrifeaturesDataset(opts: TrifeaturesOptions = {}): Multimoda
     name: "trifeatures",
     tasks: [...TRIFEATURES_TASKS],
     numClasses: { redundancy: 10, uniqueness1: 10, uniqueness2: 10, synergy: 2 },
-    ssl: split(im.trainIdx, true, maxSsl, "sslPairs"),
+    ssl: split(im.trainIdx, opts.biasedSsl ?? d.biasedSsl, maxSsl, "sslPairs"),
     probeTrain: split(im.trainIdx, false, maxProbeTrain, "probeTrainPairs"),
     probeTest: split(im.testIdx, false, maxProbeTest, "probeTestPairs"),
   };

@@ -14,7 +14,16 @@
 import { arrayOf, checkFields, type FieldRules, oneOf, POSITIVE_INT, PROBABILITY } from "./fields.ts";
 
 /** Which encoder turns a modality into tokens (src/models/encoders.ts). */
-export type EncoderKind = "tokens" | "transformer" | "gru" | "mlp" | "cnn" | "resnet" | "causalconv";
+export type EncoderKind =
+  | "tokens"
+  | "transformer"
+  | "gru"
+  | "mlp"
+  | "proprio"
+  | "cnn"
+  | "alexnet"
+  | "resnet"
+  | "causalconv";
 
 /** Every encoder kind, in the order the help lists them. */
 export const ENCODER_KINDS: readonly EncoderKind[] = [
@@ -22,7 +31,9 @@ export const ENCODER_KINDS: readonly EncoderKind[] = [
   "transformer",
   "gru",
   "mlp",
+  "proprio",
   "cnn",
+  "alexnet",
   "resnet",
   "causalconv",
 ];
@@ -110,12 +121,19 @@ export function validateArchitecture(a: ArchitectureConfig, where = "architectur
 
 /**
  * The papers' networks per benchmark, shared by every method's preset of that name (docs/shared.md, the
- * per-benchmark encoders): E 512 with the CNN on Trifeatures, 5-layer sequence transformers of width 40 with
- * 5 heads and feed-forward 2048 on the affect datasets, the tabular MLP and GRU on MIMIC, the ResNet and MLP
- * on Vision&Touch; projection heads 512 -> 512 -> 256 everywhere.
+ * per-benchmark encoders): E 512 with AlexNet's features on Trifeatures (which need images of at least
+ * 63 px), 5-layer sequence transformers of width 40 with 5 heads and feed-forward 2048 on the affect
+ * datasets, the tabular MLP and GRU on MIMIC, the ResNet-18 (width 64: 64…512 channels) and the
+ * proprioception MLP on Vision&Touch; projection heads 512 -> 512 -> 256 everywhere.
  */
 export const PAPER_ARCHITECTURES: Readonly<Record<string, Partial<ArchitectureConfig>>> = {
-  trifeatures: { tokenDim: 512, fusionHeads: 8, encoders: ["cnn", "cnn"], headHidden: 512, headOut: 256 },
+  trifeatures: {
+    tokenDim: 512,
+    fusionHeads: 8,
+    encoders: ["alexnet", "alexnet"],
+    headHidden: 512,
+    headOut: 256,
+  },
   mosi: {
     tokenDim: 40,
     encoders: ["transformer", "transformer"],
@@ -144,5 +162,11 @@ export const PAPER_ARCHITECTURES: Readonly<Record<string, Partial<ArchitectureCo
     headOut: 256,
   },
   mimic: { tokenDim: 512, encoders: ["mlp", "gru"], headHidden: 512, headOut: 256 },
-  "vision-touch": { tokenDim: 512, encoders: ["resnet", "mlp"], headHidden: 512, headOut: 256 },
+  "vision-touch": {
+    tokenDim: 512,
+    encoders: ["resnet", "proprio"],
+    cnnWidth: 64,
+    headHidden: 512,
+    headOut: 256,
+  },
 };

@@ -90,6 +90,11 @@ export class FusionBackbone extends Module {
     return inEvalMode(this, () => this.fusion.forward(this.encode(inputs)));
   }
 
+  /** Pre-head CLS features [B, E] of the fusion run on modality `m`'s tokens alone, in eval mode. */
+  modalityFeatures(inputs: Tensor[], m: number): Tensor {
+    return inEvalMode(this, () => this.fusion.forward([this.encoders[m].forward(inputs[m])]));
+  }
+
   /** Fused CLS features [B, E] of every modality (pre-head), in the current mode and with gradients. */
   forward(inputs: Tensor[]): Tensor {
     return this.fusion.forward(this.encode(inputs));

@@ -53,7 +53,8 @@ export class FusionTransformer extends Module {
     super();
     this.dim = dim;
     this.cls = this.param("cls_token", randn([1, 1, dim]));
-    this.maskToken = this.param("mask_token", tensor(new Float32Array(dim), [dim]));
+    // [1, 1, E] as the reference's parameter, so AdamW decays it as the reference does (rank >= 2).
+    this.maskToken = this.param("mask_token", tensor(new Float32Array(dim), [1, 1, dim]));
     truncNormal_(this.maskToken, 0, 0.02, -0.02, 0.02);
     this.blocks = Array.from(
       { length: layers },

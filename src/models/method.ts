@@ -44,6 +44,11 @@ export interface SslModel {
   trainStep(view1: Tensor[], view2: Tensor[], ctx: StepContext): StepOutput;
   /** Features for the linear probe ([B, D]) from unaugmented inputs, in eval mode. */
   embed(inputs: Tensor[]): Tensor;
+  /**
+   * Features [B, D] of one modality alone (from `inputs[modality]`), in eval mode: the baseline that shows
+   * whether fusing helped (results.json "baselines").
+   */
+  embedModality(inputs: Tensor[], modality: number): Tensor;
   /** Called after each optimizer step (e.g. to clamp CLIP's logit scale). */
   afterStep?(): void;
 }

@@ -52,10 +52,13 @@ export { ProjectionHead } from "./heads.ts";
 export { FeaturesInputAdapter, PatchedInputAdapter, SequenceProjection, VectorAdapter } from "./adapters.ts";
 export { TokenEncoder } from "./token_encoder.ts";
 export {
+  AlexNetEncoder,
   buildEncoder,
   defaultEncoderKind,
   GruEncoder,
   ProjectedSequenceEncoder,
+  PROPRIO_HIDDEN,
+  ProprioEncoder,
   SequenceTransformerEncoder,
   SmallCnnEncoder,
   TabularEncoder,

@@ -15,17 +15,18 @@ import { Module } from "./module.ts";
 
 /** Pools tokens [B, L, D] to [B, D] with one learned query (initialised N(0, 1), as the reference's randn). */
 export class AttentionPooling extends Module {
-  /** The query [D, 1]. */
+  /** The query [D] (1-D, as the reference's, so it is not weight-decayed). */
   readonly query: Tensor;
   /** Pooling over tokens of width `dim`. */
   constructor(dim: number) {
     super();
-    this.query = this.param("query", randn([dim, 1]));
+    // 1-D as the reference's parameter, so it gets no weight decay (the no-decay rule: rank < 2).
+    this.query = this.param("query", randn([dim]));
   }
   /** tokens [B, L, D] -> [B, D]. */
   override forward(tokens: Tensor): Tensor {
     const [b, l, d] = tokens.shape;
-    const scores = reshape(matmul(reshape(tokens, [b * l, d]), this.query), [b, 1, l]);
+    const scores = reshape(matmul(reshape(tokens, [b * l, d]), reshape(this.query, [d, 1])), [b, 1, l]);
     const weights = softmax(scores, -1);
     return reshape(matmul(weights, tokens), [b, d]);
   }

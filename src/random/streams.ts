@@ -67,6 +67,15 @@ export const STREAMS = {
   init: 50_000,
   /** Holdout shuffles of the linear probe's hyper-parameter search (src/eval/split.ts). */
   probeSplit: 40_000,
+  /** Probe-time random resized crops of images (Trifeatures' probe transform), per probe split. */
+  probeCrop: {
+    /** Crops of the probe-train images. */
+    train: 60_000,
+    /** Crops of the probe-validation images. */
+    val: 60_001,
+    /** Crops of the probe-test images. */
+    test: 60_002,
+  },
   /** Per-epoch training streams: id = base + epoch (see {@link epochStream}). */
   epoch: {
     /** Shuffle of the SSL samples into batches. */

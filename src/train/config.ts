@@ -76,6 +76,16 @@ export interface ProbeSettings {
   classWeight: "balanced" | null;
   /** Whether to refine C by the fine search after the coarse grid. */
   fineSearch: boolean;
+  /** Random resized crop (area range) of images at probe time, as Trifeatures' protocol; null: none. */
+  imageCrop: [number, number] | null;
+  /** Also probe the raw inputs and each modality's own features (results.json "baselines"). */
+  baselines: boolean;
+  /**
+   * Which weights the headline probe reports: "last" (the last epoch, as CoMM reports) or "best-val" (also
+   * the epoch with the best validation probe, as InfMasking's code selects, never on the test split; both
+   * are reported).
+   */
+  select: "last" | "best-val";
 }
 
 /** Everything a run depends on; written to the checkpoint sidecar. */
@@ -138,7 +148,13 @@ export const DEFAULT_RUN: Readonly<RunSettings> = {
 };
 
 /** The probe settings every run starts from (the papers' probe). */
-export const DEFAULT_PROBE: Readonly<ProbeSettings> = { classWeight: null, fineSearch: true };
+export const DEFAULT_PROBE: Readonly<ProbeSettings> = {
+  classWeight: null,
+  fineSearch: true,
+  imageCrop: null,
+  baselines: true,
+  select: "last",
+};
 
 const RUN_RULES: FieldRules<RunSettings> = {
   epochs: POSITIVE_INT,
@@ -153,6 +169,15 @@ const OPTIMIZER_RULES: FieldRules<OptimizerSettings> = { lr: POSITIVE, weightDec
 const PROBE_RULES: FieldRules<ProbeSettings> = {
   classWeight: oneOf(["balanced", null]),
   fineSearch: BOOLEAN,
+  imageCrop: {
+    allowed: "null or an area range [lo, hi] with 0 < lo <= hi <= 1",
+    check: (v) =>
+      v === null ||
+      (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number") && v[0] > 0 &&
+        v[0] <= v[1] && v[1] <= 1),
+  },
+  baselines: BOOLEAN,
+  select: oneOf(["last", "best-val"]),
 };
 const DATA_RULES: FieldRules<DataSettings> = {
   dir: STRING,
@@ -207,7 +232,8 @@ export function resolveConfig(...layers: TrainConfigInput[]): TrainConfig {
   const dataset = pick(layers, "dataset") ?? "synthetic";
   const preset = pick(layers, "preset");
   const method = getMethod(methodName);
-  const ds = getDataset(dataset).defaults;
+  const entry = getDataset(dataset);
+  const ds = entry.defaults;
 
   const cfg: TrainConfig = {
     method: methodName,
@@ -219,7 +245,7 @@ export function resolveConfig(...layers: TrainConfigInput[]): TrainConfig {
     architecture: architecture(ds.architecture),
     settings: { ...method.defaults, ...ds.methods[methodName] },
     data: { dir: "", options: { ...ds.data } },
-    probe: { ...DEFAULT_PROBE },
+    probe: { ...DEFAULT_PROBE, ...ds.probe },
   };
   if (preset) {
     const p = (method.presets as Record<string, (typeof method.presets)[string]>)[preset];
@@ -232,6 +258,7 @@ export function resolveConfig(...layers: TrainConfigInput[]): TrainConfig {
       );
     }
     cfg.architecture = architecture(cfg.architecture, PAPER_ARCHITECTURES[preset] ?? {});
+    Object.assign(cfg.data.options, entry.presetOptions?.[preset] ?? {});
     Object.assign(cfg.settings, p.settings);
     cfg.optimizer = { ...p.optimizer };
     cfg.run.epochs = p.epochs;

@@ -23,7 +23,17 @@ import { TensorBoardWriter } from "../io/tensorboard.ts";
 import type { TrainConfig } from "./config.ts";
 import { hasCheckpoint, loadCheckpoint, type MidEpochState, saveCheckpoint } from "./checkpoint.ts";
 import { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer } from "./step.ts";
-import { probeAllTasks, type ProbeScores } from "./evaluate.ts";
+import {
+  type BaselineScores,
+  probeAllTasks,
+  probeBaselines,
+  probeFeatures,
+  type ProbeScores,
+  probeTasks,
+  selectionScore,
+} from "./evaluate.ts";
+import { loadModule, saveModule } from "../nn/state_io.ts";
+import { loadSafetensors } from "../io/safetensors.ts";
 
 /** One entry of the per-epoch history (also a line of metrics.jsonl). */
 export interface EpochRecord {
@@ -41,6 +51,8 @@ export interface EpochRecord {
   samplesPerSec: number;
   /** Probe scores, on epochs where `run.evalEvery` asked for a probe. */
   probe?: ProbeScores;
+  /** With `probe.select` "best-val": this epoch's validation score (mean balanced accuracy over the tasks). */
+  selectionScore?: number;
 }
 
 /** What a finished run returns (results.json adds nothing private to it). */
@@ -57,6 +69,10 @@ export interface RunResult {
   probe: ProbeScores;
   /** The same probe with balanced class weights (informative for imbalanced tasks such as synergy). */
   probeWeighted: ProbeScores;
+  /** The paper's probe on the raw inputs (`raw`) and on each modality's own features (`modality<i>`). */
+  baselines: BaselineScores;
+  /** With `probe.select` "best-val": the epoch of the best validation score and the paper's probe there. */
+  selected?: { epoch: number; score: number; probe: ProbeScores };
   /**
    * Wall-clock seconds of the training loop in this process (probes during training included, the final
    * probes not; a resumed run counts from the resume).
@@ -132,6 +148,16 @@ export function trainAndEvaluate(
     startEpoch = meta.epoch;
     history = meta.history as EpochRecord[];
     resumeMid = meta.mid;
+  }
+  const probeOpts = { seed: run.seed, ...cfg.probe };
+  // "best-val" selection keeps the best epoch's weights in OUT/best.safetensors (survives a resume)
+  const bestPath = `${run.out}/best.safetensors`;
+  let best: { epoch: number; score: number } | null = null;
+  if (cfg.probe.select === "best-val" && startEpoch > 0) {
+    try {
+      const { metadata } = loadSafetensors(bestPath);
+      best = { epoch: Number(metadata.epoch), score: Number(metadata.score) };
+    } catch { /* no best epoch saved yet */ }
   }
   const metrics = JsonlWriter.open(`${run.out}/metrics.jsonl`, { append: startEpoch > 0 });
   const n = splitSize(ds.ssl);
@@ -239,9 +265,17 @@ export function trainAndEvaluate(
       samplesPerSec: (batches.length * run.batch) / seconds,
     };
     if (run.evalEvery > 0 && (epoch + 1) % run.evalEvery === 0 && epoch + 1 < run.epochs) {
-      record.probe = probeAllTasks(model, ds, { seed: run.seed, ...cfg.probe });
+      record.probe = probeAllTasks(model, ds, probeOpts);
       progress.log(`epoch ${epoch + 1} probe: ${summarizeProbe(record.probe)}`);
       logProbe("probe", record.probe, (epoch + 1) * stepsPerEpoch);
+    }
+    if (cfg.probe.select === "best-val") {
+      const score = selectionScore(model, ds, probeOpts);
+      record.selectionScore = score;
+      if (!best || score > best.score) {
+        best = { epoch: epoch + 1, score };
+        saveModule(bestPath, model.module, { epoch: String(epoch + 1), score: String(score) });
+      }
     }
     history.push(record);
     tb?.scalar("epoch/loss", record.loss, (epoch + 1) * stepsPerEpoch);
@@ -251,12 +285,22 @@ export function trainAndEvaluate(
   }
   progress.done();
   const trainSeconds = (performance.now() - t0) / 1000;
-  const probe = interrupted ? {} : probeAllTasks(model, ds, { seed: run.seed, ...cfg.probe });
-  const probeWeighted = interrupted
-    ? {}
-    : probeAllTasks(model, ds, { seed: run.seed, ...cfg.probe, classWeight: "balanced" });
+  let probe: ProbeScores = {}, probeWeighted: ProbeScores = {}, baselines: BaselineScores = {};
+  let selected: RunResult["selected"];
   if (!interrupted) {
-    metrics.write({ kind: "probe", epoch: run.epochs, probe, probeWeighted });
+    // one pass of feature extraction serves both probes
+    const features = probeFeatures(ds, (inputs) => model.embed(inputs), probeOpts);
+    probe = probeTasks(ds, features, probeOpts);
+    probeWeighted = probeTasks(ds, features, { ...probeOpts, classWeight: "balanced" });
+    if (cfg.probe.baselines) baselines = probeBaselines(model, ds, probeOpts);
+    if (best) {
+      loadModule(bestPath, model.module);
+      selected = { epoch: best.epoch, score: best.score, probe: probeAllTasks(model, ds, probeOpts) };
+      progress.log(`selected epoch ${best.epoch} (validation score ${best.score.toFixed(3)})`);
+    }
+  }
+  if (!interrupted) {
+    metrics.write({ kind: "probe", epoch: run.epochs, probe, probeWeighted, baselines, selected });
     logProbe("probe", probe, run.epochs * stepsPerEpoch);
     logProbe("probe_class_weighted", probeWeighted, run.epochs * stepsPerEpoch);
   }
@@ -271,6 +315,8 @@ export function trainAndEvaluate(
     epochs: run.epochs,
     probe,
     probeWeighted,
+    baselines,
+    ...(selected ? { selected } : {}),
     trainSeconds,
     history,
     interrupted,

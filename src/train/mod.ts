@@ -35,7 +35,38 @@ export {
   summarizeProbe,
   trainAndEvaluate,
 } from "./loop.ts";
-export { extractFeatures, probeAllTasks, type ProbeScores } from "./evaluate.ts";
+export {
+  type BaselineScores,
+  extractFeatures,
+  featuresOf,
+  probeAllTasks,
+  probeBaselines,
+  type ProbeFeatures,
+  probeFeatures,
+  type ProbeFitOptions,
+  type ProbeInputOptions,
+  type ProbeScores,
+  probeTasks,
+  RAW_BASELINE_MAX_FEATURES,
+  selectionScore,
+  type SplitFeatures,
+  type SplitName,
+} from "./evaluate.ts";
+export {
+  BIASED_TASKS,
+  type ExperimentOptions,
+  type ExperimentResult,
+  mergeProtocol,
+  type MethodOutcome,
+  type Protocol,
+  runDirs,
+  runExperiment,
+  type SeedStat,
+  seedStat,
+  summaryJson,
+  summaryTable,
+  unitDir,
+} from "./experiment.ts";
 export {
   type CheckpointMeta,
   hasCheckpoint,

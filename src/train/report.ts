@@ -87,6 +87,17 @@ export interface ResultsJson {
   probe: Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number }>;
   /** An addition to API.md's format: the same probe with balanced class weights. */
   probeClassWeighted: Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number }>;
+  /**
+   * An addition of API.md (2026-12-01): the same paper's probe on the raw concatenated inputs (`raw`, when
+   * they are small) and on each modality's own features (`modality0`, `modality1`, ...).
+   */
+  baselines: Record<string, Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number }>>;
+  /** With `--select best-val`: the selected epoch, its validation score and the paper's probe there. */
+  selected?: {
+    epoch: number;
+    score: number;
+    probe: Record<string, { balancedAccuracy: number; accuracy: number; auroc?: number }>;
+  };
   /** Wall-clock seconds of training. */
   trainSeconds: number;
   /** An addition of API.md (2026-12-01): the BLAS and kernels of a CPU run; absent on other backends. */
@@ -115,6 +126,10 @@ export function resultsJson(r: RunResult): ResultsJson {
     epochs: r.epochs,
     probe: scoresOf(r.probe),
     probeClassWeighted: scoresOf(r.probeWeighted),
+    baselines: Object.fromEntries(Object.entries(r.baselines).map(([k, v]) => [k, scoresOf(v)])),
+    ...(r.selected
+      ? { selected: { epoch: r.selected.epoch, score: r.selected.score, probe: scoresOf(r.selected.probe) } }
+      : {}),
     trainSeconds: r.trainSeconds,
     ...(cpu ? { cpu } : {}),
   };
@@ -131,7 +146,28 @@ export function probeTable(results: RunResult[]): string {
   const weighted = formatProbeTable(results.map((r) => ({ method: r.method, probe: r.probeWeighted })), {
     decimals: 3,
   });
-  return `linear probe (the paper's, unweighted):\n${plain}\n\nlinear probe with balanced class weights:\n${weighted}`;
+  let text =
+    `linear probe (the paper's, unweighted):\n${plain}\n\nlinear probe with balanced class weights:\n${weighted}`;
+  const withBaselines = results.filter((r) => Object.keys(r.baselines).length > 0);
+  if (withBaselines.length) {
+    const entries = withBaselines.flatMap((r) =>
+      Object.entries(r.baselines).map(([name, probe]) => ({ method: `${r.method}:${name}`, probe }))
+    );
+    text +=
+      `\n\nbaselines, the paper's probe (raw = the inputs concatenated; modality<i> = that modality's own ` +
+      `features from the trained model):\n${formatProbeTable(entries, { decimals: 3 })}`;
+  }
+  const withSelection = results.filter((r) => r.selected);
+  if (withSelection.length) {
+    const entries = withSelection.map((r) => ({
+      method: `${r.method}@epoch${r.selected!.epoch}`,
+      probe: r.selected!.probe,
+    }));
+    text += `\n\nthe epoch selected by the validation probe (never the test split), the paper's probe:\n${
+      formatProbeTable(entries, { decimals: 3 })
+    }`;
+  }
+  return text;
 }
 
 /** An SVG with each run's loss curve and a bar chart of probe balanced accuracy per task and method. */

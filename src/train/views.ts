@@ -5,7 +5,7 @@
  */
 import type { ModalityArray, MultimodalSplit } from "../data/types.ts";
 import { gatherModality } from "../data/batches.ts";
-import { dropNoise } from "../data/augment_sequence.ts";
+import { dropNoise, gaussianNoise } from "../data/augment_sequence.ts";
 import { augmentImages, normalizeImages } from "../data/augment_image.ts";
 import type { Philox } from "../random/philox.ts";
 import { type Tensor, tensor } from "../tensor/mod.ts";
@@ -16,20 +16,36 @@ export function toTensors(mods: ModalityArray[]): Tensor[] {
 }
 
 /**
- * One augmented view of a batch: SimCLR-style augmentation for each image modality, and drop+noise over
- * the sequence and vector modalities together (docs/shared.md#augmentations).
+ * One augmented view of a batch (docs/shared.md#augmentations), one transform per modality as in the
+ * official code:
+ *
+ * - each image modality: the SimCLR recipe (`augmentImages`), every image its own draws;
+ * - each vector modality (MIMIC's tabular vector, V&T's proprioception): noise only, N(0, 0.1²) with
+ *   p 0.5, its own coin (`gaussianNoise`);
+ * - the sequence modalities together (the affect list; MIMIC's single series): drop (p 0.5) then noise
+ *   (p 0.5) with one coin per transform shared by all of a sample's sequences, the dropped fraction and
+ *   steps drawn per modality (`dropNoise`).
+ *
+ * Draw order from `rng`, fixed so that a run is reproducible from its seed: first every image modality in
+ * modality order (B·DRAWS_PER_IMAGE uniforms each), then every vector modality in modality order (its
+ * B coins, then its normals), then one `dropNoise` call over all sequence modalities in modality order.
  */
 export function augmentedView(split: MultimodalSplit, rows: Int32Array, rng: Philox): ModalityArray[] {
   const mods = split.modalities.map((m) => gatherModality(m, rows));
   const out: ModalityArray[] = new Array(mods.length);
-  const tabular: number[] = [];
   mods.forEach((m, i) => {
     if (m.kind === "image") out[i] = augmentImages(m, rng);
-    else tabular.push(i);
   });
-  if (tabular.length) {
-    const aug = dropNoise(tabular.map((i) => mods[i]), rng);
-    tabular.forEach((i, k) => (out[i] = aug[k]));
+  mods.forEach((m, i) => {
+    if (m.kind === "vector") out[i] = gaussianNoise(m, rng);
+  });
+  const seqs: number[] = [];
+  mods.forEach((m, i) => {
+    if (m.kind === "sequence") seqs.push(i);
+  });
+  if (seqs.length) {
+    const aug = dropNoise(seqs.map((i) => mods[i]), rng);
+    seqs.forEach((i, k) => (out[i] = aug[k]));
   }
   return out;
 }

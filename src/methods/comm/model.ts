@@ -65,4 +65,9 @@ export class CoMM implements SslModel {
   embed(inputs: Tensor[]): Tensor {
     return this.module.fusedFeatures(inputs);
   }
+
+  /** The unimodal view's pre-head features [B, E]: the fusion on one modality's tokens alone. */
+  embedModality(inputs: Tensor[], modality: number): Tensor {
+    return this.module.modalityFeatures(inputs, modality);
+  }
 }

@@ -181,4 +181,15 @@ export class COrAL implements SslModel {
   embed(inputs: Tensor[]): Tensor {
     return inEvalMode(this.module, () => this.module.forward(inputs));
   }
+
+  /** One modality's features [B, E + E/2]: the shared fusion on its tokens alone, then its unique u_i. */
+  embedModality(inputs: Tensor[], modality: number): Tensor {
+    const net = this.module;
+    return inEvalMode(net, () => {
+      const u = net.uniqueProjectors[modality].forward(
+        net.uniqueEncoders[modality].forward(inputs[modality]),
+      );
+      return concat([net.shared.modalityFeatures(inputs, modality), u], 1);
+    });
+  }
 }

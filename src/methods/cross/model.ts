@@ -100,6 +100,11 @@ export abstract class CrossBase implements SslModel {
   embed(inputs: Tensor[]): Tensor {
     return inEvalMode(this.module, () => this.module.forward(inputs));
   }
+  /** One modality's unimodal feature [B, E]. */
+  embedModality(inputs: Tensor[], modality: number): Tensor {
+    const m = this.module;
+    return inEvalMode(m, () => m.fusion.forward([m.encoders[modality].forward(inputs[modality])]));
+  }
 }
 
 /**
