@@ -47,6 +47,129 @@ export interface AvMnistOptions {
   valImages?: number;
   /** Cap the pairs of every split (for fast tests); reads only the recordings needed then. */
   limit?: number;
+  /**
+   * Fraction of the images' variance removed by PCA (default 0.75, as AV-MNIST removes 75 % of MNIST's
+   * energy): the leading principal directions of the train images that together hold this fraction of the
+   * variance are projected out of every image; 0 keeps the images as they are.
+   */
+  imageEnergyRemoved?: number;
+  /**
+   * Signal-to-noise ratio in dB of the white Gaussian noise mixed into every recording before its
+   * spectrogram (default 0 dB: noise as loud as the speech; AV-MNIST mixes in ESC-50 noise, which is not on
+   * disk); null: no noise.
+   */
+  audioSnrDb?: number | null;
+}
+
+/** At most this many principal directions are projected out (block power iteration's width). */
+export const MAX_PCA_DIRECTIONS = 128;
+
+/**
+ * Projects out of `x` ([n, d] rows, in place) the leading principal directions of the rows `fit` that hold
+ * at least `fraction` of their variance (about the fit rows' mean, which stays). Block power iteration on
+ * the d x d covariance with Gram-Schmidt, 40 rounds, float64. Returns the directions removed and the
+ * variance fraction they hold. Throws when more than MAX_PCA_DIRECTIONS would be needed.
+ */
+export function removePrincipalEnergy(
+  x: Float32Array,
+  d: number,
+  fit: number[],
+  fraction: number,
+): { directions: number; fraction: number } {
+  const n = fit.length;
+  const mean = new Float64Array(d);
+  for (const r of fit) for (let j = 0; j < d; j++) mean[j] += x[r * d + j] / n;
+  const cov = new Float64Array(d * d);
+  const row = new Float64Array(d);
+  for (const r of fit) {
+    for (let j = 0; j < d; j++) row[j] = x[r * d + j] - mean[j];
+    for (let a = 0; a < d; a++) {
+      const va = row[a] / n;
+      if (va === 0) continue;
+      const o = a * d;
+      for (let b = a; b < d; b++) cov[o + b] += va * row[b];
+    }
+  }
+  let trace = 0;
+  for (let a = 0; a < d; a++) {
+    trace += cov[a * d + a];
+    for (let b = 0; b < a; b++) cov[a * d + b] = cov[b * d + a];
+  }
+  const k = Math.min(MAX_PCA_DIRECTIONS, d);
+  // Deterministic start: the first k coordinate directions, rotated by the covariance itself.
+  let v = new Float64Array(k * d);
+  for (let i = 0; i < k; i++) v[i * d + ((i * 7) % d)] = 1;
+  const w = new Float64Array(k * d);
+  const orthonormalize = (m: Float64Array) => {
+    for (let i = 0; i < k; i++) {
+      const vi = m.subarray(i * d, i * d + d);
+      for (let p = 0; p < i; p++) {
+        const vp = m.subarray(p * d, p * d + d);
+        let dot = 0;
+        for (let j = 0; j < d; j++) dot += vi[j] * vp[j];
+        for (let j = 0; j < d; j++) vi[j] -= dot * vp[j];
+      }
+      let norm = 0;
+      for (let j = 0; j < d; j++) norm += vi[j] * vi[j];
+      norm = Math.sqrt(norm) || 1;
+      for (let j = 0; j < d; j++) vi[j] /= norm;
+    }
+  };
+  for (let round = 0; round < 40; round++) {
+    w.fill(0);
+    for (let i = 0; i < k; i++) {
+      const vi = v.subarray(i * d, i * d + d), wi = w.subarray(i * d, i * d + d);
+      for (let a = 0; a < d; a++) {
+        let s = 0;
+        const o = a * d;
+        for (let b = 0; b < d; b++) s += cov[o + b] * vi[b];
+        wi[a] = s;
+      }
+    }
+    orthonormalize(w);
+    v = w.slice();
+  }
+  // Rayleigh quotients, largest first (Gram-Schmidt keeps the block ordered by variance after convergence).
+  const lambda = Array.from({ length: k }, (_, i) => {
+    const vi = v.subarray(i * d, i * d + d);
+    let s = 0;
+    for (let a = 0; a < d; a++) {
+      let t = 0;
+      for (let b = 0; b < d; b++) t += cov[a * d + b] * vi[b];
+      s += vi[a] * t;
+    }
+    return s;
+  });
+  let used = 0, held = 0;
+  while (used < k && held < fraction * trace) held += lambda[used++];
+  if (held < fraction * trace) {
+    throw new Error(
+      `avmnist: ${MAX_PCA_DIRECTIONS} principal directions hold only ${(held / trace).toFixed(3)} of the ` +
+        `variance, less than imageEnergyRemoved ${fraction}`,
+    );
+  }
+  const rows = x.length / d;
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < d; j++) row[j] = x[r * d + j] - mean[j];
+    for (let i = 0; i < used; i++) {
+      const vi = v.subarray(i * d, i * d + d);
+      let dot = 0;
+      for (let j = 0; j < d; j++) dot += row[j] * vi[j];
+      for (let j = 0; j < d; j++) row[j] -= dot * vi[j];
+    }
+    for (let j = 0; j < d; j++) x[r * d + j] = row[j] + mean[j];
+  }
+  return { directions: used, fraction: held / trace };
+}
+
+/** Adds white Gaussian noise at `snrDb` to `x` in place, drawn from `rng` (the signal power is x's mean square). */
+export function mixNoise(x: Float32Array, snrDb: number, rng: Philox): void {
+  let power = 0;
+  for (let i = 0; i < x.length; i++) power += x[i] * x[i];
+  power /= Math.max(x.length, 1);
+  const sigma = Math.sqrt(power / Math.pow(10, snrDb / 10));
+  const z = rng.normal(x.length);
+  for (let i = 0; i < x.length; i++) x[i] += sigma * z[i];
 }
 
 const AUDIO_FLOOR = 1e-6;
@@ -86,13 +209,24 @@ async function listRecordings(dir: string): Promise<Recording[]> {
 }
 
 /** Fixed-size log-mel spectrograms [frames, melBins] of the recordings, read concurrently in chunks. */
-async function spectrograms(recs: Recording[], frames: number, melBins: number): Promise<Float32Array[]> {
+async function spectrograms(
+  recs: Recording[],
+  frames: number,
+  melBins: number,
+  noise: { snrDb: number; seed: number; index: (r: Recording) => number } | null,
+): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   const chunk = 64;
   for (let i = 0; i < recs.length; i += chunk) {
     const wavs = await Promise.all(recs.slice(i, i + chunk).map((r) => readWav(r.file)));
     wavs.forEach((w, j) => {
       if (w.channels.length !== 1) throw new Error(`avmnist: ${recs[i + j].file} is not mono`);
+      if (noise) {
+        // each recording's noise depends only on the data seed and the recording, not on which are used
+        const rng = new Philox(noise.seed, STREAMS.avmnist.audioNoise);
+        rng.skip(BigInt(noise.index(recs[i + j])) << 20n);
+        mixNoise(w.channels[0], noise.snrDb, rng);
+      }
       const s = logMelSpectrogram(w.channels[0], {
         sampleRate: w.sampleRate,
         nMels: melBins,
@@ -147,6 +281,14 @@ export async function makeAvMnistDataset(
     testImages = opts.testImages ?? 2000,
     valImages = opts.valImages ?? 1000;
   const limit = opts.limit ?? Infinity;
+  const energyRemoved = opts.imageEnergyRemoved ?? 0.75;
+  const snrDb = opts.audioSnrDb === undefined ? 0 : opts.audioSnrDb;
+  if (!(energyRemoved >= 0 && energyRemoved < 1)) {
+    throw new Error(`avmnist: imageEnergyRemoved must be in [0, 1), got ${energyRemoved}`);
+  }
+  if (snrDb !== null && !Number.isFinite(snrDb)) {
+    throw new Error(`avmnist: audioSnrDb must be a number (dB) or null, got ${snrDb}`);
+  }
   checkInt("imageSize", size, 1, 28);
   if (28 % size !== 0) throw new Error(`avmnist: imageSize must divide 28 (1, 2, 4, 7, 14, 28), got ${size}`);
   checkInt("frames", frames, 1);
@@ -197,7 +339,13 @@ export async function makeAvMnistDataset(
     pairs[name] = { img, rec };
   });
 
-  const specs = await spectrograms(used, frames, melBins);
+  const recIndex = new Map(recs.map((r, i) => [r, i]));
+  const specs = await spectrograms(
+    used,
+    frames,
+    melBins,
+    snrDb === null ? null : { snrDb, seed, index: (r) => recIndex.get(r)! },
+  );
   // Per-band standardisation with the statistics of the recordings used for training.
   const trainRecs = [...new Set(pairs.train.rec)];
   const mean = new Float64Array(melBins), sq = new Float64Array(melBins);
@@ -215,6 +363,18 @@ export async function makeAvMnistDataset(
     std[j] = Math.sqrt(Math.max(sq[j] / count - mean[j] * mean[j], 0)) || 1;
   }
 
+  // Images of every split, [n, size²] in [0, 1]; then the train images' leading principal energy removed.
+  const allImg = [...pairs.train.img, ...pairs.val.img, ...pairs.test.img];
+  const d = size * size;
+  const pooled = poolImages(pixels, allImg, size);
+  if (energyRemoved > 0) removePrincipalEnergy(pooled, d, pairs.train.img.map((_, k) => k), energyRemoved);
+  const rowOf = new Map(allImg.map((img, k) => [img, k]));
+  const imagesOf = (img: number[]): Float32Array => {
+    const out = new Float32Array(img.length * d);
+    img.forEach((i, k) => out.set(pooled.subarray(rowOf.get(i)! * d, rowOf.get(i)! * d + d), k * d));
+    return out;
+  };
+
   const makeSplit = (p: { img: number[]; rec: number[] }): MultimodalSplit => {
     const n = p.img.length, per = frames * melBins;
     const audio = new Float32Array(n * per);
@@ -224,7 +384,7 @@ export async function makeAvMnistDataset(
     });
     return {
       modalities: [
-        { kind: "image", shape: [n, 1, size, size], data: poolImages(pixels, p.img, size) },
+        { kind: "image", shape: [n, 1, size, size], data: imagesOf(p.img) },
         { kind: "sequence", shape: [n, frames, melBins], data: audio },
       ],
       labels: { label: Int32Array.from(p.img, (i) => digits[i]) },

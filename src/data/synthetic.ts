@@ -46,6 +46,12 @@ export interface SyntheticOptions {
   noise?: number;
   /** Standard deviation of pattern entries (default 1). */
   patternScale?: number;
+  /**
+   * Scale of the texture patterns relative to the others (default 1): below 1 the texture, the attribute the
+   * uniqueness tasks ask for, carries weaker evidence against the noise, so only a method that keeps
+   * modality-specific information recovers it.
+   */
+  textureScale?: number;
   /** Size of the distractor pattern bank per modality (default 1). */
   nDistractors?: number;
   /** SSL split = biased synergy set (default true); false gives unbiased pairs. */
@@ -71,6 +77,7 @@ export const SYNTHETIC_DATA_DEFAULTS: Readonly<Required<SyntheticOptions>> = Obj
   F: 16,
   noise: 0.05,
   patternScale: 1,
+  textureScale: 1,
   nDistractors: 1,
   biasedSsl: true,
 });
@@ -264,7 +271,14 @@ export function makeSyntheticDataset(opts: SyntheticOptions = {}): MultimodalDat
   }
 
   const perm = syntheticSynergyPermutation(seed);
+  const textureScale = opts.textureScale ?? d.textureScale;
+  if (!(textureScale > 0)) {
+    throw new Error(`synthetic dataset: textureScale must be > 0, got ${textureScale}`);
+  }
   const patterns = makeSyntheticPatterns(seed, F, patternScale, nDistractors);
+  if (textureScale !== 1) {
+    for (const p of patterns) p.texture.forEach((v, i) => (p.texture[i] = v * textureScale));
+  }
   const split = (
     purpose: "ssl" | "probeTrain" | "probeTest",
     n: number,

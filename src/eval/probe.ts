@@ -43,6 +43,11 @@ export interface LinearProbeOptions {
   fineSearch?: boolean;
   /** L-BFGS iteration cap per fit (default 100). */
   maxIter?: number;
+  /**
+   * Standardise the features with the fitted samples' statistics before the fit (default true). The
+   * reference fits the raw features, so directions a representation has shrunk stay expensive to use.
+   */
+  standardize?: boolean;
 }
 
 /** Test-set scores of a linear probe, as fractions. */
@@ -153,6 +158,7 @@ export function linearProbe(
       C,
       classWeight: opts.classWeight ?? null,
       maxIter: opts.maxIter,
+      standardize: opts.standardize ?? true,
     });
   const search = searchRegularization((C) => {
     const pred = model(C).fit(fitPart.x, fitPart.y).predict(scorePart.x);

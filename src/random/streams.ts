@@ -123,6 +123,8 @@ export const STREAMS = {
     valPairs: 20_001,
     /** Test pairs. */
     testPairs: 20_002,
+    /** The white noise mixed into each recording (recording i skips i·2^20 draws). */
+    audioNoise: 20_003,
   },
   /** `--dataset physionet2012` (src/data/physionet2012.ts). */
   physionet2012: {
