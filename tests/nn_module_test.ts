@@ -271,3 +271,26 @@ Deno.test("a Linear module computes x Wᵀ + b like the functional op", () => {
   lin.dispose();
   x.dispose();
 });
+
+Deno.test("loadStateDict with allowUnitAxes takes a shape that differs only by size-1 axes (older files)", () => {
+  class Holder extends Module {
+    readonly token: Tensor;
+    constructor() {
+      super();
+      this.token = this.param("token", tensor([0, 0, 0], [1, 1, 3]));
+    }
+    forward(x: Tensor): Tensor {
+      return x;
+    }
+  }
+  const m = new Holder();
+  const old = new Map([["token", tensor([1, 2, 3], [3])]]);
+  assert.throws(() => m.loadStateDict(old), /shape mismatch for token \(expected \[1, 1, 3\], got \[3\]\)/);
+  m.loadStateDict(old, { allowUnitAxes: true });
+  assert.deepEqual([...m.token.dataSync()], [1, 2, 3]);
+  assert.deepEqual(m.token.shape, [1, 1, 3]);
+  assert.throws(
+    () => m.loadStateDict(new Map([["token", tensor([1, 2, 3, 4], [4])]]), { allowUnitAxes: true }),
+    /shape mismatch/,
+  );
+});

@@ -12,6 +12,11 @@ import { keep, noGrad, shapeStr, type Tensor } from "../tensor/mod.ts";
 export interface LoadStateDictOptions {
   /** Throw when a key is missing or unexpected (default true). Shape mismatches always throw. */
   strict?: boolean;
+  /**
+   * Accept a shape that differs only by axes of size 1 ([E] for [1, 1, E]; default false): files written
+   * before a parameter gained or lost unit axes still load.
+   */
+  allowUnitAxes?: boolean;
 }
 
 /** What {@link Module.loadStateDict} did not match (always empty in strict mode, which throws instead). */
@@ -214,7 +219,9 @@ export abstract class Module {
     const mismatched: string[] = [];
     for (const [k, dst] of own) {
       const src = state.get(k);
-      if (src && !sameShape(src.shape, dst.shape)) {
+      const squeezed = (s: readonly number[]) => s.filter((d) => d !== 1);
+      const unitOnly = opts.allowUnitAxes && src && sameShape(squeezed(src.shape), squeezed(dst.shape));
+      if (src && !sameShape(src.shape, dst.shape) && !unitOnly) {
         mismatched.push(`${k} (expected ${shapeStr(dst.shape)}, got ${shapeStr(src.shape)})`);
       }
     }

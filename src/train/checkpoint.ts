@@ -118,7 +118,12 @@ export function loadCheckpoint(dir: string, module: Module, optimizer: Optimizer
   }
   const tag = positionTag(meta.epoch, meta.mid);
   const modelPath = `${dir}/model.safetensors`, optimizerPath = `${dir}/optimizer.safetensors`;
-  loadModule(modelPath, module, { strict: true, checkMetadata: samePosition(modelPath, tag) });
+  // allowUnitAxes: checkpoints from before the mask token became [1, 1, E] (and COrAL's query 1-D) still load
+  loadModule(modelPath, module, {
+    strict: true,
+    allowUnitAxes: true,
+    checkMetadata: samePosition(modelPath, tag),
+  });
   loadOptimizer(optimizerPath, optimizer, {
     checkMetadata: samePosition(optimizerPath, tag),
     scalars: meta.optimizer,
