@@ -187,6 +187,9 @@ function rawFeatures(inputs: Tensor[]): Tensor {
   });
 }
 
+/** The raw baseline per dataset object and probe options (it is the same for every method). */
+const rawBaselineMemo = new WeakMap<MultimodalDataset, Map<string, ProbeScores>>();
+
 /** The same probe on features that need no training, next to the model's: see {@link probeBaselines}. */
 export type BaselineScores = Record<string, ProbeScores>;
 
@@ -207,7 +210,12 @@ export function probeBaselines(
     0,
   );
   if (rawWidth <= RAW_BASELINE_MAX_FEATURES) {
-    out.raw = probeTasks(ds, probeFeatures(ds, rawFeatures, opts), opts);
+    // the raw inputs do not depend on the model: every method trained on this dataset object reuses them
+    const key = JSON.stringify(opts);
+    const memo = rawBaselineMemo.get(ds) ?? new Map<string, ProbeScores>();
+    rawBaselineMemo.set(ds, memo);
+    if (!memo.has(key)) memo.set(key, probeTasks(ds, probeFeatures(ds, rawFeatures, opts), opts));
+    out.raw = memo.get(key)!;
   }
   ds.probeTrain.modalities.forEach((_, i) => {
     out[`modality${i}`] = probeTasks(
