@@ -194,3 +194,43 @@ Deno.test("bad configuration values are rejected with the setting's name", () =>
   );
   assert.throws(() => resolveConfig({}, { preset: "nope" }), /unknown preset "nope"/);
 });
+
+Deno.test("a save interrupted at any point leaves a checkpoint that resumes (the previous one) to the same result", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const straight = trainAndEvaluate(tinyConfig(`${dir}/a`, "infmasking", 2), ds, quiet);
+    // b: epoch 1's checkpoint is complete; epoch 2's save is then cut at each point of its sequence
+    const stop = {
+      get stopped() {
+        return hasCheckpoint(`${dir}/b`);
+      },
+    };
+    trainAndEvaluate(tinyConfig(`${dir}/b`, "infmasking", 2), ds, { ...quiet, stop });
+    const snapshot = new Map(
+      [...Deno.readDirSync(`${dir}/b`)].filter((e) => e.isFile).map((
+        e,
+      ) => [e.name, Deno.readFileSync(`${dir}/b/${e.name}`)]),
+    );
+    const files = ["model.json", "model.safetensors", "optimizer.safetensors"];
+    // states a crash can leave: some files renamed to .prev, then some new files written (here: garbage)
+    const crashes: ((d: string) => void)[] = [
+      (d) => Deno.renameSync(`${d}/model.json`, `${d}/model.json.prev`),
+      (d) => files.slice(0, 2).forEach((f) => Deno.renameSync(`${d}/${f}`, `${d}/${f}.prev`)),
+      (d) => {
+        files.forEach((f) => Deno.renameSync(`${d}/${f}`, `${d}/${f}.prev`));
+        Deno.writeFileSync(`${d}/optimizer.safetensors`, new Uint8Array([1, 2, 3])); // a torn new file
+      },
+    ];
+    crashes.forEach((crash, i) => {
+      const d = `${dir}/c${i}`;
+      Deno.mkdirSync(d);
+      for (const [name, bytes] of snapshot) Deno.writeFileSync(`${d}/${name}`, bytes);
+      crash(d);
+      assert.ok(hasCheckpoint(d), `crash ${i}: a checkpoint is still found`);
+      const resumed = trainAndEvaluate(tinyConfig(d, "infmasking", 2), ds, { ...quiet, resume: true });
+      assert.deepEqual(resumed.history.map((h) => h.loss), straight.history.map((h) => h.loss), `crash ${i}`);
+    });
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -57,6 +57,19 @@ export function saveCheckpoint(
   meta: Omit<CheckpointMeta, "format" | "optimizer">,
 ): void {
   const tag = { epoch: positionTag(meta.epoch, meta.mid) };
+  // Keep the last complete checkpoint as *.prev until the new one is whole: a crash at any point leaves one
+  // consistent set (the new files, or the previous ones) that loadCheckpoint finds.
+  // model.json is written last, so the current set is complete exactly when it exists; an incomplete one (an
+  // interrupted save) is dropped and the previous set stays.
+  const complete = exists(`${dir}/model.json`);
+  for (const f of CHECKPOINT_FILES) {
+    try {
+      if (complete) Deno.renameSync(`${dir}/${f}`, `${dir}/${f}${PREVIOUS}`);
+      else Deno.removeSync(`${dir}/${f}`);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
   saveOptimizer(`${dir}/optimizer.safetensors`, optimizer, tag);
   saveModule(`${dir}/model.safetensors`, module, tag);
   const full: CheckpointMeta = { format: 2, ...meta };
@@ -74,14 +87,27 @@ export function resumeProblem(dirs: string[]): string | null {
   return `--resume: no checkpoint (model.json) in ${where}; run without --resume to start from scratch`;
 }
 
-/** Whether `dir` holds a checkpoint (its model.json). */
-export function hasCheckpoint(dir: string): boolean {
+/** The files of one checkpoint. */
+export const CHECKPOINT_FILES: readonly string[] = [
+  "model.json",
+  "model.safetensors",
+  "optimizer.safetensors",
+];
+/** Suffix of the previous checkpoint's files while a new one is being written. */
+const PREVIOUS = ".prev";
+
+function exists(path: string): boolean {
   try {
-    Deno.statSync(`${dir}/model.json`);
+    Deno.statSync(path);
     return true;
   } catch {
     return false;
   }
+}
+
+/** Whether `dir` holds a checkpoint (its model.json, or the previous one's while a save was interrupted). */
+export function hasCheckpoint(dir: string): boolean {
+  return exists(`${dir}/model.json`) || exists(`${dir}/model.json${PREVIOUS}`);
 }
 
 /** The position every file of a checkpoint records: completed epochs, and "+steps" inside an epoch. */
@@ -101,23 +127,22 @@ function samePosition(path: string, tag: string): (metadata: Record<string, stri
   };
 }
 
-/**
- * Restores module and optimizer from `dir`; returns the sidecar. Throws when model.json is unreadable or of
- * an unknown format, when a safetensors file does not match the module or optimizer, or when the files record
- * different positions (an interrupted save).
- */
-export function loadCheckpoint(dir: string, module: Module, optimizer: Optimizer): CheckpointMeta {
+/** Loads one set of checkpoint files (`suffix` "" or ".prev"; a file without its .prev copy is taken as is). */
+function loadSet(dir: string, suffix: string, module: Module, optimizer: Optimizer): CheckpointMeta {
+  const path = (
+    f: string,
+  ) => (suffix && exists(`${dir}/${f}${suffix}`) ? `${dir}/${f}${suffix}` : `${dir}/${f}`);
   let meta: CheckpointMeta;
   try {
-    meta = JSON.parse(Deno.readTextFileSync(`${dir}/model.json`));
+    meta = JSON.parse(Deno.readTextFileSync(path("model.json")));
   } catch (e) {
-    throw new Error(`checkpoint ${dir}/model.json is unreadable: ${(e as Error).message}`);
+    throw new Error(`checkpoint ${path("model.json")} is unreadable: ${(e as Error).message}`);
   }
   if (meta.format !== 1 && meta.format !== 2) {
-    throw new Error(`checkpoint ${dir}/model.json has unknown format ${meta.format}`);
+    throw new Error(`checkpoint ${path("model.json")} has unknown format ${meta.format}`);
   }
   const tag = positionTag(meta.epoch, meta.mid);
-  const modelPath = `${dir}/model.safetensors`, optimizerPath = `${dir}/optimizer.safetensors`;
+  const modelPath = path("model.safetensors"), optimizerPath = path("optimizer.safetensors");
   // allowUnitAxes: checkpoints from before the mask token became [1, 1, E] (and COrAL's query 1-D) still load
   loadModule(modelPath, module, {
     strict: true,
@@ -129,4 +154,28 @@ export function loadCheckpoint(dir: string, module: Module, optimizer: Optimizer
     scalars: meta.optimizer,
   });
   return meta;
+}
+
+/**
+ * Restores module and optimizer from `dir`; returns the sidecar. When the latest save was interrupted (a
+ * file missing, unreadable or from another position) it falls back to the previous complete checkpoint,
+ * saying so on stderr. Throws when neither set loads: model.json unreadable or of an unknown format, a
+ * safetensors file that does not match the module or optimizer, or files that record different positions.
+ */
+export function loadCheckpoint(dir: string, module: Module, optimizer: Optimizer): CheckpointMeta {
+  try {
+    return loadSet(dir, "", module, optimizer);
+  } catch (latest) {
+    if (!exists(`${dir}/model.json${PREVIOUS}`)) throw latest;
+    try {
+      const meta = loadSet(dir, PREVIOUS, module, optimizer);
+      console.error(
+        `[mmssl] checkpoint: the latest save in ${dir} is incomplete (${(latest as Error).message}); ` +
+          `resuming from the previous one (epoch ${positionTag(meta.epoch, meta.mid)})`,
+      );
+      return meta;
+    } catch {
+      throw latest;
+    }
+  }
 }
