@@ -3,14 +3,16 @@
  * reproducible; modules may also pass their own generator.
  */
 import { Philox } from "../random/philox.ts";
+import { STREAMS } from "../random/streams.ts";
 import type { Tensor } from "./tensor.ts";
 import { tensor } from "./ops/create.ts";
 
-let globalRng = new Philox(0);
+// The initialisation stream by default, so a draw before any setSeed never repeats a dataset's stream.
+let globalRng = new Philox(0, STREAMS.init);
 
 /**
  * Re-seeds the global generator used by init, dropout and random tensors; `stream` picks an independent
- * sequence for the same seed.
+ * sequence for the same seed (default the initialisation stream of src/random/streams.ts).
  *
  * @example
  * ```ts
@@ -21,7 +23,7 @@ let globalRng = new Philox(0);
  * console.log(randn([3]).dataSync().every((v, i) => v === a[i])); // true
  * ```
  */
-export function setSeed(seed: number, stream = 0): void {
+export function setSeed(seed: number, stream: number | bigint = STREAMS.init): void {
   globalRng = new Philox(seed, stream);
 }
 
