@@ -253,22 +253,17 @@ export function summaryTable(r: ExperimentResult): string {
   const lines = [`balanced accuracy % over seeds ${r.seeds.join(", ")} (mean ± sd), protocol ${r.protocol}:`];
   const fmt = (s: SeedStat) => `${(100 * s.mean).toFixed(1)} ± ${(100 * s.sd).toFixed(1)}`;
   const tasks = r.outcomes[0] ? Object.keys(r.outcomes[0].balancedAccuracy) : [];
+  const row = (label: string, stats: Record<string, SeedStat>) =>
+    [label.padEnd(24), ...tasks.map((t) => (stats[t] ? fmt(stats[t]) : "-").padStart(14))].join("");
   lines.push(["method".padEnd(24), ...tasks.map((t) => t.padStart(14))].join(""));
   for (const o of r.outcomes) {
-    lines.push(
-      [
-        o.method.padEnd(24),
-        ...tasks.map((t) => (o.balancedAccuracy[t] ? fmt(o.balancedAccuracy[t]) : "-").padStart(14)),
-      ].join(""),
-    );
+    lines.push(row(o.method, o.balancedAccuracy));
     for (const [name, stats] of Object.entries(o.baselines)) {
-      lines.push(
-        [
-          `  ${o.method}:${name}`.padEnd(24),
-          ...tasks.map((t) => (stats[t] ? fmt(stats[t]) : "-").padStart(14)),
-        ].join(""),
-      );
+      if (name !== "raw") lines.push(row(`  ${o.method}:${name}`, stats));
     }
   }
+  // the raw inputs do not depend on the method: one row
+  const raw = r.outcomes.find((o) => o.baselines.raw)?.baselines.raw;
+  if (raw) lines.push(row("raw inputs (baseline)", raw));
   return lines.join("\n");
 }
