@@ -3,7 +3,7 @@
  * baselines) in Deno, with matmul on OpenBLAS (CPU) or cuBLAS (GPU) through FFI and native kernels for the
  * rest. This module is the chosen public surface; each layer's full surface is a subpath export
  * (`./tensor`, `./nn`, `./optim`, `./objectives`, `./models`, `./methods`, `./data`, `./eval`, `./train`,
- * `./io`, `./random`).
+ * `./io`, `./random`, `./kernels`).
  *
  * @example
  * ```ts
@@ -493,6 +493,26 @@ export {
   writeChart,
   writeResults,
 } from "./src/train/mod.ts";
+// Custom kernels written as gpu.js kernels.
+export {
+  createKernel,
+  type Cube,
+  type Kernel,
+  type KernelArg,
+  type KernelBody,
+  type KernelConstant,
+  type KernelConstantInput,
+  type KernelGradients,
+  type KernelOutput,
+  type KernelPrecision,
+  type KernelSettings,
+  type KernelThis,
+  type KernelView,
+  type Matrix,
+  type NumberArray,
+  type OutputSpec,
+  type Vector,
+} from "./src/kernels/mod.ts";
 // The file formats' types that public signatures use.
 export { type SafetensorsData, type SafetensorsDtype, type SafetensorsTensor } from "./src/io/mod.ts";
 // Seeded randomness.

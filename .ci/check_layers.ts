@@ -34,6 +34,7 @@ export const LAYERS: readonly Layer[] = [
   { name: "src/tensor", rank: 2 },
   { name: "src/nn", rank: 3 },
   { name: "src/optim", rank: 3 },
+  { name: "src/kernels", rank: 3 },
   { name: "src/objectives", rank: 4 },
   { name: "src/models", rank: 4 },
   { name: "src/methods", rank: 5 }, // one folder per method

@@ -67,6 +67,7 @@ Deno.test("every subpath export resolves and exports its layer's main names", as
     "./train": ["resolveConfig", "trainAndEvaluate", "saveCheckpoint"],
     "./io": ["saveSafetensors", "TensorBoardWriter"],
     "./random": ["Philox", "STREAMS", "epochStream"],
+    "./kernels": ["createKernel"],
   };
   assert.deepEqual(Object.keys(denoJson.exports).sort(), [".", ...Object.keys(expect)].sort());
   for (const [sub, names] of Object.entries(expect)) {

@@ -15,6 +15,8 @@ const CORE = "tensor_core_test.ts";
 
 /** Op name -> test files whose gradCheck calls exercise it. */
 const GRADIENT_TESTS: Record<string, string[]> = {
+  // custom kernels (gpu.js-style createKernel with declared gradients)
+  "kernels.custom": ["kernels_custom_test.ts"],
   // unary
   neg: [ELEMENTWISE],
   exp: [ELEMENTWISE, CORE],

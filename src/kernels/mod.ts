@@ -1,0 +1,37 @@
+/**
+ * Custom ops written as gpu.js kernels, run on the library's tensors inside autograd (the JavaScript
+ * fallback: each body runs per output element on the host; no C or CUDA translation yet).
+ *
+ * @example
+ * ```ts
+ * import { createKernel, type Matrix } from "./src/kernels/mod.ts";
+ * import { randn } from "./mod.ts";
+ * const matMult = createKernel(function matMult(a: Matrix, b: Matrix) {
+ *   let s = 0;
+ *   for (let i = 0; i < this.constants.size; i++) s += a[this.thread.y][i] * b[i][this.thread.x];
+ *   return s;
+ * }).setOutput([4, 2]).setConstants({ size: 3 });
+ * const c = matMult(randn([2, 3]), randn([3, 4])); // Tensor [2, 4]
+ * ```
+ * @module
+ */
+export {
+  createKernel,
+  type Kernel,
+  type KernelConstantInput,
+  type KernelGradients,
+  type KernelPrecision,
+  type KernelSettings,
+} from "./kernel.ts";
+export {
+  argumentView,
+  type Cube,
+  type KernelArg,
+  type KernelView,
+  type Matrix,
+  type NumberArray,
+  type Vector,
+  viewOf,
+} from "./args.ts";
+export { type KernelBody, type KernelConstant, type KernelThis, runBody } from "./run.ts";
+export { type KernelOutput, normalizeOutput, outputOfShape, type OutputSpec } from "./output.ts";
