@@ -1,10 +1,11 @@
 /**
  * A real crash: a training subprocess is killed with SIGKILL (no handler runs, a save may be cut anywhere)
- * right after its first mid-epoch checkpoint appears; `--resume` then finishes the run, and its losses and
- * probe equal an uninterrupted run's. Needs permission to run `deno` (the "test" permission set) and a
+ * three times at seeded random moments, resumed each time; the last `--resume` finishes the run, and its
+ * losses and probe equal an uninterrupted run's. Needs permission to run `deno` (the "test" permission set) and a
  * `deno` on PATH; skipped otherwise.
  */
 import assert from "node:assert/strict";
+import { Philox } from "../src/random/philox.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -39,7 +40,7 @@ function epochLosses(dir: string): number[] {
 }
 
 Deno.test({
-  name: "SIGKILL during training, then --resume, gives the uninterrupted run's losses and probe",
+  name: "SIGKILL at random moments, each time --resume, gives the uninterrupted run's losses and probe",
   ignore: !(await denoRunnable()),
   fn: async () => {
     const dir = Deno.makeTempDirSync();
@@ -48,7 +49,7 @@ Deno.test({
       Deno.writeTextFileSync(
         cfg,
         JSON.stringify({
-          run: { epochs: 2, batch: 32, seed: 3, checkpointEvery: 2 },
+          run: { epochs: 3, batch: 32, seed: 3, checkpointEvery: 2 },
           architecture: { tokenDim: 16, fusionHeads: 2, headHidden: 16, headOut: 8 },
           methods: { infmasking: { numMasks: 2 } },
           data: { options: { nSsl: 384, nProbeTrain: 120, nProbeTest: 80, T: 4, F: 8 } },
@@ -56,18 +57,25 @@ Deno.test({
         }),
       );
       await finish(train(["--config", cfg, "--out", `${dir}/a`]), "the uninterrupted run");
-      const victim = train(["--config", cfg, "--out", `${dir}/b`]);
-      const t0 = Date.now();
-      while (!existsFile(`${dir}/b/model.json`) && !existsFile(`${dir}/b/model.json.prev`)) {
-        if (Date.now() - t0 > 120_000) throw new Error("no checkpoint within 2 minutes");
-        await new Promise((r) => setTimeout(r, 10));
+      // Three kills at random moments (seeded): the first once a checkpoint exists, the next ones a random
+      // 0-1.5 s into a resumed run, so a kill can land mid-step or mid-write.
+      const rng = new Philox(11);
+      for (let k = 0; k < 3; k++) {
+        const victim = train(["--config", cfg, "--out", `${dir}/b`, ...(k > 0 ? ["--resume"] : [])]);
+        const t0 = Date.now();
+        while (!existsFile(`${dir}/b/model.json`) && !existsFile(`${dir}/b/model.json.prev`)) {
+          if (Date.now() - t0 > 120_000) throw new Error("no checkpoint within 2 minutes");
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await new Promise((r) => setTimeout(r, k === 0 ? 0 : Math.floor(rng.uniform(1)[0] * 1500)));
+        try {
+          victim.kill("SIGKILL");
+        } catch { /* it already ended */ }
+        const killed = await victim.output();
+        if (killed.signal !== "SIGKILL") break; // it finished before the kill: nothing left to interrupt
       }
-      victim.kill("SIGKILL");
-      const killed = await victim.output();
-      assert.equal(killed.signal, "SIGKILL", "the run was killed, not finished");
-      assert.ok(!existsFile(`${dir}/b/results.json`), "killed before the end");
       await finish(train(["--config", cfg, "--out", `${dir}/b`, "--resume"]), "the resumed run");
-      assert.deepEqual(epochLosses(`${dir}/b`).slice(-2), epochLosses(`${dir}/a`));
+      assert.deepEqual(epochLosses(`${dir}/b`).slice(-3), epochLosses(`${dir}/a`));
       const ra = JSON.parse(Deno.readTextFileSync(`${dir}/a/results.json`));
       const rb = JSON.parse(Deno.readTextFileSync(`${dir}/b/results.json`));
       assert.deepEqual(rb.probe, ra.probe);

@@ -110,6 +110,8 @@ Deno.test("--tensorboard writes the losses, parts, lr, samples/s and the probe s
     assert.equal(byTag("epoch/loss").length, 2);
     assert.ok(Math.abs(byTag("epoch/loss")[1].value - r.history[1].loss) < 1e-6);
     assert.ok(byTag("lr").every((x) => x.value > 0) && byTag("samples_per_sec").length === 6);
+    // InfMasking's lambda ramp: lambda (1 in the synthetic demo) * (epoch + 1) / epochs, per step
+    assert.deepEqual(byTag("schedule/lambda").map((x) => x.value), [0.5, 0.5, 0.5, 1, 1, 1]);
     for (const part of Object.keys(r.history[0].parts)) assert.equal(byTag(`loss/${part}`).length, 6, part);
     for (const [task, s] of Object.entries(r.probe)) {
       assert.ok(Math.abs(byTag(`probe/${task}`)[0].value - s.balancedAccuracy) < 1e-6, task);

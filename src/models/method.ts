@@ -51,6 +51,8 @@ export interface SslModel {
   embedModality(inputs: Tensor[], modality: number): Tensor;
   /** Called after each optimizer step (e.g. to clamp CLIP's logit scale). */
   afterStep?(): void;
+  /** The method's scheduled values at this point of training (e.g. InfMasking's ramped lambda), for logs. */
+  schedule?(ctx: StepContext): Record<string, number>;
 }
 
 /**

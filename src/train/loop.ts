@@ -240,6 +240,7 @@ export function trainAndEvaluate(
         tb.scalar("loss/total", loss, done);
         for (const [k, v] of Object.entries(parts)) tb.scalar(`loss/${k}`, v, done);
         tb.scalar("lr", optimizer.groups[0].lr, done);
+        for (const [k, v] of Object.entries(model.schedule?.(ctx) ?? {})) tb.scalar(`schedule/${k}`, v, done);
         tb.scalar("samples_per_sec", ((s + 1 - first) * run.batch) / elapsed, done);
       }
       progress.update({

@@ -95,6 +95,11 @@ export class InfMasking implements SslModel {
     return { loss: parts.total, parts: { mask1: parts.mask1, mask2: parts.mask2, comm: parts.comm } };
   }
 
+  /** The ramped lambda of this epoch (TensorBoard's `schedule/lambda`). */
+  schedule(ctx: StepContext): Record<string, number> {
+    return { lambda: lambdaRamp(this.settings.lambda, ctx.epoch, ctx.maxEpochs) };
+  }
+
   /** Pre-head fused CLS features [B, E], in eval mode and without gradients. */
   embed(inputs: Tensor[]): Tensor {
     return this.module.fusedFeatures(inputs);
