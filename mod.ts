@@ -495,6 +495,7 @@ export {
 } from "./src/train/mod.ts";
 // Custom kernels written as gpu.js kernels.
 export {
+  type ArgKind,
   createKernel,
   type Cube,
   type Kernel,
@@ -503,14 +504,27 @@ export {
   type KernelConstant,
   type KernelConstantInput,
   type KernelGradients,
+  type KernelMode,
+  type KernelModeSetting,
   type KernelOutput,
   type KernelPrecision,
   type KernelSettings,
+  type KernelSlot,
+  type KernelSourceFunction,
   type KernelThis,
+  type KernelTranslation,
+  KernelTranslationError,
   type KernelView,
+  type KExpr,
+  type KStmt,
   type Matrix,
+  type NativeKernelFn,
+  type NativeState,
   type NumberArray,
   type OutputSpec,
+  type ParsedKernel,
+  type TranslateInfo,
+  translateKernel,
   type Vector,
 } from "./src/kernels/mod.ts";
 // The file formats' types that public signatures use.

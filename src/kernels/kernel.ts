@@ -5,9 +5,12 @@
  * object has gpu.js's chaining setters (`setOutput`, `setConstants`, `setLoopMaxIterations`, `setPrecision`)
  * plus `setGradients`; calling it returns a float32 Tensor of shape [d?, h?, w] for an output [w, h?, d?].
  *
- * This is the "run as JavaScript" fallback: the body runs once per output element on the host (Tensor
- * arguments are read to host arrays once per call; the result is uploaded to the arguments' backend). There is
- * no translation of the body to C or CUDA in this module.
+ * Where a C compiler is available, a call runs the body translated to C (./translate.ts, ./native.ts);
+ * otherwise, or when the body is outside the translatable subset, it runs as JavaScript: once per output
+ * element on the host. Either way Tensor arguments are read to host arrays once per call and the result is
+ * uploaded to the arguments' backend. `kernel.mode` and `kernel.translationError` tell which path the last
+ * call took and why; the setting `mode` ("auto", "native", "javascript") chooses. Gradient bodies always
+ * run as JavaScript.
  *
  * Gradients: `gradients[i]` (by argument position) is itself a kernel body, called as `(gy, ...args)` over
  * argument i's shape (its `this.thread` indexes argument i; `gy` is the upstream gradient with the output's
@@ -24,6 +27,13 @@ import { type GradNode, registerGradient, Tensor } from "../tensor/mod.ts";
 import { argumentView, type KernelArg, type KernelView, viewOf } from "./args.ts";
 import { type KernelOutput, normalizeOutput, outputOfShape, type OutputSpec } from "./output.ts";
 import { type KernelBody, type KernelConstant, runBody } from "./run.ts";
+import {
+  createNativeState,
+  type KernelMode,
+  type KernelModeSetting,
+  type NativeState,
+  runNative,
+} from "./native.ts";
 
 /** The precisions accepted: "single" (float32 throughout) and "unsigned" (accepted, the same as "single"). */
 export type KernelPrecision = "single" | "unsigned";
@@ -46,6 +56,11 @@ export interface KernelSettings {
   precision?: KernelPrecision;
   /** One gradient body per argument position (see the module doc). */
   gradients?: KernelGradients;
+  /**
+   * "auto" (default): run the body as C where it translates and a compiler is found, else as JavaScript;
+   * "native": the same but throw where it cannot run as C; "javascript": always JavaScript.
+   */
+  mode?: KernelModeSetting;
 }
 
 /** A callable kernel with gpu.js's chaining setters; each setter changes this kernel and returns it. */
@@ -60,6 +75,10 @@ export interface Kernel {
   readonly loopMaxIterations: number;
   /** The precision stored by setPrecision. */
   readonly precision: KernelPrecision;
+  /** The path of the last call, "native" or "javascript" (before any call: the path one is expected to take). */
+  readonly mode: KernelMode;
+  /** Why the last call could not run as C (a translation or compile failure), or null. */
+  readonly translationError: string | null;
   /** Sets the output: [w], [w, h] or [w, h, d] (or { x, y?, z? }). */
   setOutput(output: OutputSpec): Kernel;
   /** Sets `this.constants` (replacing earlier ones). */
@@ -80,6 +99,7 @@ interface KernelState {
   loopMaxIterations: number;
   precision: KernelPrecision;
   gradients: KernelGradients;
+  native: NativeState;
 }
 
 /** What a "kernels.custom" node keeps: the kernel's state at call time and the non-Tensor arguments. */
@@ -162,7 +182,8 @@ function execute(state: KernelState, args: readonly unknown[]): Tensor {
       );
     }
   });
-  const values = runBody(state.body, out, views, state.constants, `kernel "${name}"`);
+  const values = runNative(state.native, out, views, state.constants) ??
+    runBody(state.body, out, views, state.constants, `kernel "${name}"`);
   const attrs: CustomAttrs = { state: { ...state }, out, args: layout };
   const node: GradNode | null = record(OP, tensors, [], attrs as unknown as Record<string, unknown>);
   return new Tensor(b.fromHost(values), out.shape, b, node);
@@ -204,6 +225,7 @@ export function createKernel(fn: KernelBody, settings: KernelSettings = {}): Ker
     loopMaxIterations: 1000,
     precision: "single",
     gradients: [],
+    native: createNativeState(body, name, settings.mode ?? "auto"),
   };
   const kernel = ((...args: KernelArg[]) => execute(state, args)) as Kernel;
   const setters = {
@@ -243,6 +265,8 @@ export function createKernel(fn: KernelBody, settings: KernelSettings = {}): Ker
     output: { get: () => state.out?.dims ?? null },
     loopMaxIterations: { get: () => state.loopMaxIterations },
     precision: { get: () => state.precision },
+    mode: { get: () => state.native.mode },
+    translationError: { get: () => state.native.translationError },
   });
   if (settings.output !== undefined) kernel.setOutput(settings.output);
   if (settings.constants !== undefined) kernel.setConstants(settings.constants);

@@ -1,6 +1,7 @@
 /**
- * Custom ops written as gpu.js kernels, run on the library's tensors inside autograd (the JavaScript
- * fallback: each body runs per output element on the host; no C or CUDA translation yet).
+ * Custom ops written as gpu.js kernels, run on the library's tensors inside autograd: translated to C and
+ * compiled where a C compiler is found (./translate.ts, ./native.ts), else run as JavaScript per output
+ * element on the host.
  *
  * @example
  * ```ts
@@ -34,4 +35,29 @@ export {
   viewOf,
 } from "./args.ts";
 export { type KernelBody, type KernelConstant, type KernelThis, runBody } from "./run.ts";
+export {
+  type ArgKind,
+  type KernelSlot,
+  type KernelSourceFunction,
+  type KernelTranslation,
+  KernelTranslationError,
+  type KExpr,
+  type KStmt,
+  type ParsedKernel,
+  parseKernel,
+  type TranslateInfo,
+  translateKernel,
+} from "./translate.ts";
+export {
+  createNativeState,
+  decideMode,
+  KERNEL_FLAGS,
+  type KernelMode,
+  type KernelModeSetting,
+  loadTranslation,
+  type NativeKernelFn,
+  type NativeState,
+  nativeUnavailableReason,
+  runNative,
+} from "./native.ts";
 export { type KernelOutput, normalizeOutput, outputOfShape, type OutputSpec } from "./output.ts";
