@@ -48,9 +48,11 @@ Deno.test("1,000 training steps hold the live tensors and the resident size stea
   }
   // the backend's own memory: no growth at all after step 200 (a leak of one small tensor a step would show)
   assert.ok(heldMax <= heldAt200 * 1.01, `backend memory grew from ${heldAt200} to ${heldMax} bytes`);
-  // process-wide and shared with the other test files: only a leak of hundreds of KB a step fails this
+  // Process-wide and shared with the test files running beside it (the presets' paper networks, e.g. the
+  // V&T ResNet-18 at width 64, take hundreds of MB in the TypeScript-kernel suite): only a leak of more than
+  // about a megabyte a step fails this; the backend check above is the precise one.
   const growthMb = (rssMax - rssAt200) / 2 ** 20;
-  assert.ok(growthMb < 256, `resident size grew by ${growthMb.toFixed(1)} MB between steps 200 and 1,000`);
+  assert.ok(growthMb < 1024, `resident size grew by ${growthMb.toFixed(1)} MB between steps 200 and 1,000`);
   optimizer.dispose();
   model.module.dispose();
 });
