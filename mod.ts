@@ -498,6 +498,7 @@ export {
   type ArgKind,
   createKernel,
   type Cube,
+  type CudaKernelTranslation,
   type Kernel,
   type KernelArg,
   type KernelBody,
@@ -525,6 +526,7 @@ export {
   type ParsedKernel,
   type TranslateInfo,
   translateKernel,
+  translateKernelCuda,
   type Vector,
 } from "./src/kernels/mod.ts";
 // The file formats' types that public signatures use.

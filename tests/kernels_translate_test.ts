@@ -10,6 +10,7 @@ import {
   type Cube,
   decideMode,
   type KernelSettings,
+  type KernelSourceFunction,
   type KernelThis,
   KernelTranslationError,
   type Matrix,
@@ -17,9 +18,12 @@ import {
   parseKernel,
   type TranslateInfo,
   translateKernel,
+  translateKernelCuda,
   type Vector,
 } from "../src/kernels/mod.ts";
 import { type Tensor, tidy } from "../src/tensor/mod.ts";
+import { nvrtcAvailable } from "../src/backend/cuda/availability.ts";
+import { compileCuda } from "../src/backend/cuda/program.ts";
 import { assertClose, randTensor, rng } from "./helpers.ts";
 
 const noNative = nativeUnavailableReason();
@@ -358,5 +362,32 @@ Deno.test({
     }
     tidy(() => k([1, 2, 3], [4, 5, 6]));
     assert.equal(k.mode, "native");
+  },
+});
+
+Deno.test({
+  name: "the CUDA C emission compiles with NVRTC to PTX with its entry point (needs libnvrtc, not a GPU)",
+  ignore: !nvrtcAvailable(),
+  fn: () => {
+    const kernels: [KernelSourceFunction, Parameters<typeof translateKernelCuda>[1]][] = [
+      [function mm(this: KernelThis, a: number[][], b: number[][]) {
+        let s = 0;
+        for (let i = 0; i < this.constants.size; i++) s += a[this.thread.y][i] * b[i][this.thread.x];
+        return s;
+      }, { argKinds: ["array2", "array2"], constantKinds: { size: "scalar" }, outputRank: 2 }],
+      [function mathy(this: KernelThis, a: number[], k: number) {
+        const v = a[this.thread.x];
+        return v > 0 ? Math.exp(-v) * k : Math.round(v % 3) + Math.max(v, Math.min(1, k)) + Math.pow(v, 2);
+      }, { argKinds: ["array1", "scalar"], constantKinds: {}, outputRank: 1 }],
+      [function cube(this: KernelThis, a: number[][][]) {
+        return a[this.thread.z][this.thread.y][this.thread.x] + this.output.x;
+      }, { argKinds: ["array3"], constantKinds: {}, outputRank: 3 }],
+    ];
+    for (const [fn, info] of kernels) {
+      const t = translateKernelCuda(fn, info);
+      assert.match(t.source, /extern "C" __global__ void mmssl_kernel_[0-9a-f]+_cuda\(/);
+      const ptx = new TextDecoder().decode(compileCuda(t.source, "compute_75").image);
+      assert.ok(ptx.includes(`.entry ${t.symbol}`), `${fn.name}: PTX has the entry ${t.symbol}`);
+    }
   },
 });

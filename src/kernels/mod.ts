@@ -37,6 +37,7 @@ export {
 export { type KernelBody, type KernelConstant, type KernelThis, runBody } from "./run.ts";
 export {
   type ArgKind,
+  type CudaKernelTranslation,
   type KernelSlot,
   type KernelSourceFunction,
   type KernelTranslation,
@@ -47,6 +48,7 @@ export {
   parseKernel,
   type TranslateInfo,
   translateKernel,
+  translateKernelCuda,
 } from "./translate.ts";
 export {
   createNativeState,

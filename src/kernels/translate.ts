@@ -1042,3 +1042,64 @@ int ${symbol}(float* out, int ox, int oy, int oz, const float* const* arrays, co
 `;
   return { source, symbol, arrays: em.arrays, scalars: em.scalars };
 }
+
+/** A translation as CUDA C: NVRTC source with one `extern "C" __global__` entry point of `symbol`. */
+export interface CudaKernelTranslation extends KernelTranslation {
+  /** Threads per block the launcher should use (the grid covers ox · oy · oz threads, one per element). */
+  blockSize: number;
+}
+
+/**
+ * The same translation as {@link translateKernel}, emitted as CUDA C for NVRTC: the element function and the
+ * JavaScript helpers become `__device__` functions, and the entry point
+ * `extern "C" __global__ void <symbol>(float* out, int ox, int oy, int oz, const float* const* arrays,
+ * const int* dims, const double* scalars, int* status)` computes one output element per thread (x fastest)
+ * and sets `*status` to 1 where the C version returns 1 (a NaN result or an out-of-range row), so the caller
+ * can rerun the call as JavaScript for its exact error. Locals stay double, as in JavaScript.
+ *
+ * @example
+ * ```ts
+ * import { translateKernelCuda } from "./src/kernels/mod.ts";
+ * const t = translateKernelCuda(function twice(this: { thread: { x: number } }, a: number[]) {
+ *   return 2 * a[this.thread.x];
+ * }, { argKinds: ["array1"], constantKinds: {}, outputRank: 1 });
+ * console.log(t.source.includes("__global__")); // true
+ * ```
+ */
+export function translateKernelCuda(
+  fn: KernelSourceFunction | ParsedKernel,
+  info: TranslateInfo,
+): CudaKernelTranslation {
+  const c = translateKernel(fn, info);
+  const symbol = `${c.symbol}_cuda`;
+  const start = c.source.indexOf("static double element(");
+  const end = c.source.indexOf(`int ${c.symbol}(`);
+  const element = c.source.slice(start, end).replace(
+    "static double element(",
+    "__device__ static double element(",
+  );
+  const prelude = PRELUDE.replace("#include <math.h>\n", "").replaceAll(
+    "static inline",
+    "__device__ static inline",
+  );
+  const source = `/* createKernel, translated from JavaScript to CUDA C (NVRTC: no headers, math built in) */
+#define NAN __longlong_as_double(0x7ff8000000000000LL)
+${prelude}
+${element}
+extern "C" __global__ void ${symbol}(float* out, int ox, int oy, int oz, const float* const* arrays,
+    const int* dims, const double* scalars, int* status) {
+  long i = (long)blockIdx.x * blockDim.x + threadIdx.x;
+  long n = (long)ox * oy * oz;
+  if (i >= n) return;
+  int tx = (int)(i % ox), ty = (int)((i / ox) % oy), tz = (int)(i / ((long)ox * oy));
+  int bad = 0;
+  double v = element(arrays, dims, scalars, &bad, tx, ty, tz, ox, oy, oz);
+  if (bad || v != v) {
+    *status = 1;
+    return;
+  }
+  out[i] = (float)v;
+}
+`;
+  return { ...c, source, symbol, blockSize: 256 };
+}
