@@ -13,7 +13,7 @@
  * @module
  */
 import { buildSharedLibrary, findCompiler } from "../../ffi/cc.ts";
-import { readEnv } from "../../ffi/load.ts";
+import { pinLoaded, readEnv } from "../../ffi/load.ts";
 import type { KernelView } from "./args.ts";
 import type { KernelOutput } from "./output.ts";
 import type { KernelBody, KernelConstant } from "./run.ts";
@@ -34,7 +34,10 @@ export type KernelMode = "native" | "javascript";
 export type KernelModeSetting = "auto" | KernelMode;
 
 /** The compiler flags of translated kernels (-lm for libm; no -ffast-math, which would change NaN handling). */
-export const KERNEL_FLAGS: readonly string[] = ["-O2", "-fno-math-errno", "-lm"];
+export const KERNEL_FLAGS: readonly string[] = ["-O3", "-march=native", "-fno-math-errno", "-fopenmp", "-lm"];
+
+/** Tried after {@link KERNEL_FLAGS} fail (a compiler without OpenMP or -march=native): serial, portable. */
+const FALLBACK_FLAGS: readonly string[] = ["-O2", "-fno-math-errno", "-lm"];
 
 let compilerReason: string | null | undefined;
 
@@ -110,11 +113,18 @@ export type NativeKernelFn = (
 export function loadTranslation(t: KernelTranslation): NativeKernelFn | { reason: string } {
   let lib = libraries.get(t.source);
   if (!lib) {
-    const built = buildSharedLibrary({
+    let built = buildSharedLibrary({
       name: "mmssl_kernel",
       sources: { "kernel.c": t.source },
       flags: [...KERNEL_FLAGS],
     });
+    if (!built.ok) {
+      built = buildSharedLibrary({
+        name: "mmssl_kernel",
+        sources: { "kernel.c": t.source },
+        flags: [...FALLBACK_FLAGS],
+      });
+    }
     if (!built.ok) return { reason: built.reason };
     const symbols = {
       [t.symbol]: {
@@ -127,6 +137,8 @@ export function loadTranslation(t: KernelTranslation): NativeKernelFn | { reason
     } catch (e) {
       return { reason: `opening ${built.path}: ${e instanceof Error ? e.message.split("\n")[0] : e}` };
     }
+    // OpenMP: keep it mapped until exit (unmapping libgomp while its threads spin crashes the process)
+    pinLoaded(built.path);
     libraries.set(t.source, lib);
   }
   return lib.symbols[t.symbol] as unknown as NativeKernelFn;

@@ -1028,16 +1028,18 @@ ${body}
 
 int ${symbol}(float* out, int ox, int oy, int oz, const float* const* arrays, const int* dims,
     const double* scalars) {
-  long i = 0;
-  int bad = 0;
-  for (int tz = 0; tz < oz; tz++)
-    for (int ty = 0; ty < oy; ty++)
-      for (int tx = 0; tx < ox; tx++) {
-        double v = element(arrays, dims, scalars, &bad, tx, ty, tz, ox, oy, oz);
-        if (bad || v != v) return 1;
-        out[i++] = (float)v;
-      }
-  return 0;
+  long n = (long)ox * oy * oz;
+  int failed = 0;
+  /* one element per iteration, shared among OpenMP threads when compiled with -fopenmp (else serial) */
+  #pragma omp parallel for schedule(static) reduction(|:failed)
+  for (long i = 0; i < n; i++) {
+    int tx = (int)(i % ox), ty = (int)((i / ox) % oy), tz = (int)(i / ((long)ox * oy));
+    int bad = 0;
+    double v = element(arrays, dims, scalars, &bad, tx, ty, tz, ox, oy, oz);
+    if (bad || v != v) failed = 1;
+    else out[i] = (float)v;
+  }
+  return failed;
 }
 `;
   return { source, symbol, arrays: em.arrays, scalars: em.scalars };
