@@ -5,15 +5,7 @@
 import assert from "node:assert/strict";
 import { makeAvMnistDataset, mixNoise, removePrincipalEnergy } from "../src/data/avmnist.ts";
 import { Philox } from "../src/random/philox.ts";
-
-const DATA_DIR = new URL("../../shared/data", import.meta.url).pathname;
-const HAS_DATA = (() => {
-  try {
-    return Deno.statSync(`${DATA_DIR}/mnist`).isDirectory;
-  } catch {
-    return false;
-  }
-})();
+import { DATA_DIR, HAS_DATA } from "./helpers.ts";
 
 /** Per-column variance and total variance of [n, d] rows. */
 function variances(x: Float32Array, d: number): { perDim: number[]; total: number; mean: number[] } {

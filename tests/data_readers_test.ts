@@ -13,15 +13,8 @@ import { parseWav, readWav } from "../src/data/wav.ts";
 import { type NpyData, writeNpy } from "../src/io/npy.ts";
 import { Philox } from "../src/random/philox.ts";
 import { STREAMS } from "../src/random/streams.ts";
+import { DATA_DIR, HAS_DATA } from "./helpers.ts";
 
-const DATA_DIR = new URL("../../shared/data", import.meta.url).pathname;
-const HAS_DATA = (() => {
-  try {
-    return Deno.statSync(`${DATA_DIR}/mnist`).isDirectory;
-  } catch {
-    return false;
-  }
-})();
 if (!HAS_DATA) {
   console.warn(`data_readers_test: ${DATA_DIR} not found; tests on the real datasets are skipped`);
 }

@@ -94,3 +94,15 @@ export function gradCheck(
   });
   w.dispose();
 }
+
+/** The real datasets beside the checkout (../shared/data), as the CLI's default data folder. */
+export const DATA_DIR: string = new URL("../../shared/data", import.meta.url).pathname;
+
+/** Whether DATA_DIR holds the real datasets (the tests on them are skipped otherwise). */
+export const HAS_DATA: boolean = (() => {
+  try {
+    return Deno.statSync(`${DATA_DIR}/mnist`).isDirectory;
+  } catch {
+    return false;
+  }
+})();

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { createKernel, type Cube, type KernelThis, type Matrix, type Vector } from "../src/kernels/mod.ts";
+import { doubleAdd, matMult, rowSum } from "./kernel_bodies.ts";
 import {
   add,
   exp,
@@ -55,22 +56,6 @@ function nested2(t: Tensor): number[][] {
 }
 
 // ---- the kernels ----------------------------------------------------------------------------------------
-
-function matMult(this: KernelThis, a: Matrix, b: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < this.constants.size; i++) s += a[this.thread.y][i] * b[i][this.thread.x];
-  return s;
-}
-
-function doubleAdd(this: KernelThis, a: Vector, b: Vector): number {
-  return a[this.thread.x] * 2 + b[this.thread.x];
-}
-
-function rowSum(this: KernelThis, a: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < this.constants.cols; i++) s += a[this.thread.x][i];
-  return s;
-}
 
 const size = (t: Tensor) => [...t.shape];
 

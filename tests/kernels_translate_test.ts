@@ -21,6 +21,7 @@ import {
   translateKernelCuda,
   type Vector,
 } from "../src/kernels/mod.ts";
+import { doubleAdd, matMult, rowSum } from "./kernel_bodies.ts";
 import { type Tensor, tidy } from "../src/tensor/mod.ts";
 import { nvrtcAvailable } from "../src/backend/cuda/availability.ts";
 import { compileCuda } from "../src/backend/cuda/program.ts";
@@ -50,22 +51,6 @@ function compare(
 }
 
 // ---- the kernels of kernels_custom_test.ts, natively -----------------------------------------------------
-
-function matMult(this: KernelThis, a: Matrix, b: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < this.constants.size; i++) s += a[this.thread.y][i] * b[i][this.thread.x];
-  return s;
-}
-
-function doubleAdd(this: KernelThis, a: Vector, b: Vector): number {
-  return a[this.thread.x] * 2 + b[this.thread.x];
-}
-
-function rowSum(this: KernelThis, a: Matrix): number {
-  let s = 0;
-  for (let i = 0; i < this.constants.cols; i++) s += a[this.thread.x][i];
-  return s;
-}
 
 Deno.test({
   name: "native: matmul loop, element-wise map, 2-D and 3-D outputs, reductions, constants",

@@ -22,6 +22,15 @@ import { randTensor, rng } from "./helpers.ts";
 
 const B = 4;
 
+/** A small network on two token sequences, for the tests that do not exercise a preset. */
+const SMALL_ARCH = architecture({
+  tokenDim: 16,
+  fusionHeads: 4,
+  headHidden: 16,
+  headOut: 8,
+  encoders: ["tokens", "tokens"],
+});
+
 /** A small modality of the shape each encoder kind takes. */
 function specFor(kind: EncoderKind): ModalitySpec {
   switch (kind) {
@@ -91,13 +100,7 @@ for (const method of METHODS) {
   Deno.test(`${method.name}: builds from its defaults, trains a step and embeds`, () => {
     setSeed(11);
     const specs = [specFor("tokens"), specFor("tokens")];
-    const arch = architecture({
-      tokenDim: 16,
-      fusionHeads: 4,
-      headHidden: 16,
-      headOut: 8,
-      encoders: ["tokens", "tokens"],
-    });
+    const arch = SMALL_ARCH;
     const { loss, dim } = stepAndEmbed(buildModel(method.name, specs, arch, { ...method.defaults }), specs);
     assert.ok(Number.isFinite(loss), `${method.name}: loss ${loss}`);
     assert.ok(dim === 16 || dim === 32, `${method.name}: feature width ${dim}`);
@@ -147,13 +150,7 @@ Deno.test("CoMM with --preset mimic gets CoMM's settings, not InfMasking's 5 los
 
 Deno.test("a method's own checks run at build time and name the field", () => {
   const specs = [specFor("tokens"), specFor("tokens")];
-  const arch = architecture({
-    tokenDim: 16,
-    fusionHeads: 4,
-    headHidden: 16,
-    headOut: 8,
-    encoders: ["tokens", "tokens"],
-  });
+  const arch = SMALL_ARCH;
   assert.throws(
     () => buildModel("comm", specs, arch, { tau: 0.1, weights: [1, 1, 1, 1, 5] }),
     /methods\.comm\.weights has 5 entries; 2 modalities give 3 loss terms/,

@@ -23,16 +23,21 @@ function tinyConfig(out: string, method: TrainConfig["method"], epochs: number):
 
 const quiet = { progress: false };
 
+/** A stop flag that turns true once `dir` holds a checkpoint (the run then stops after that step). */
+function stopOnceCheckpointed(dir: string): { readonly stopped: boolean } {
+  return {
+    get stopped() {
+      return hasCheckpoint(dir);
+    },
+  };
+}
+
 Deno.test("training writes checkpoints, metrics and results; resume equals an uninterrupted run", () => {
   const dir = Deno.makeTempDirSync();
   try {
     const straight = trainAndEvaluate(tinyConfig(`${dir}/a`, "infmasking", 2), ds, quiet);
     // Interrupt run b during its second epoch: the stop flag turns true once epoch 1's checkpoint exists.
-    const stop = {
-      get stopped() {
-        return hasCheckpoint(`${dir}/b`);
-      },
-    };
+    const stop = stopOnceCheckpointed(`${dir}/b`);
     const cut = trainAndEvaluate(tinyConfig(`${dir}/b`, "infmasking", 2), ds, { ...quiet, stop });
     assert.equal(cut.interrupted, true);
     assert.equal(cut.history.length, 1);
@@ -74,11 +79,7 @@ Deno.test("a checkpoint inside an epoch resumes to exactly the uninterrupted run
     };
     const straight = trainAndEvaluate(every(`${dir}/a`), ds, quiet);
     // 3 steps per epoch: the first checkpoint is taken after step 2 of epoch 1, and the run stops there
-    const stop = {
-      get stopped() {
-        return hasCheckpoint(`${dir}/b`);
-      },
-    };
+    const stop = stopOnceCheckpointed(`${dir}/b`);
     const cut = trainAndEvaluate(every(`${dir}/b`), ds, { ...quiet, stop });
     assert.equal(cut.interrupted, true);
     assert.equal(cut.history.length, 0);
@@ -202,11 +203,7 @@ Deno.test("a save interrupted at any point leaves a checkpoint that resumes (the
   try {
     const straight = trainAndEvaluate(tinyConfig(`${dir}/a`, "infmasking", 2), ds, quiet);
     // b: epoch 1's checkpoint is complete; epoch 2's save is then cut at each point of its sequence
-    const stop = {
-      get stopped() {
-        return hasCheckpoint(`${dir}/b`);
-      },
-    };
+    const stop = stopOnceCheckpointed(`${dir}/b`);
     trainAndEvaluate(tinyConfig(`${dir}/b`, "infmasking", 2), ds, { ...quiet, stop });
     const snapshot = new Map(
       [...Deno.readDirSync(`${dir}/b`)].filter((e) => e.isFile).map((

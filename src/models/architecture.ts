@@ -119,6 +119,19 @@ export function validateArchitecture(a: ArchitectureConfig, where = "architectur
   }
 }
 
+/** The papers' projection heads, 512 -> 512 -> 256, on every benchmark. */
+const PAPER_HEADS = { headHidden: 512, headOut: 256 } as const;
+
+/** The affect datasets' encoders (MOSI, UR-FUNNY, MUsTARD): 5 pre-LN layers, width 40, 5 heads, FFN 2048. */
+const AFFECT: Partial<ArchitectureConfig> = {
+  tokenDim: 40,
+  encoders: ["transformer", "transformer"],
+  encoderLayers: 5,
+  encoderHeads: 5,
+  encoderFfn: 2048,
+  ...PAPER_HEADS,
+};
+
 /**
  * The papers' networks per benchmark, shared by every method's preset of that name (docs/shared.md, the
  * per-benchmark encoders): E 512 with AlexNet's features on Trifeatures (which need images of at least
@@ -127,46 +140,10 @@ export function validateArchitecture(a: ArchitectureConfig, where = "architectur
  * proprioception MLP on Vision&Touch; projection heads 512 -> 512 -> 256 everywhere.
  */
 export const PAPER_ARCHITECTURES: Readonly<Record<string, Partial<ArchitectureConfig>>> = {
-  trifeatures: {
-    tokenDim: 512,
-    fusionHeads: 8,
-    encoders: ["alexnet", "alexnet"],
-    headHidden: 512,
-    headOut: 256,
-  },
-  mosi: {
-    tokenDim: 40,
-    encoders: ["transformer", "transformer"],
-    encoderLayers: 5,
-    encoderHeads: 5,
-    encoderFfn: 2048,
-    headHidden: 512,
-    headOut: 256,
-  },
-  "ur-funny": {
-    tokenDim: 40,
-    encoders: ["transformer", "transformer"],
-    encoderLayers: 5,
-    encoderHeads: 5,
-    encoderFfn: 2048,
-    headHidden: 512,
-    headOut: 256,
-  },
-  mustard: {
-    tokenDim: 40,
-    encoders: ["transformer", "transformer"],
-    encoderLayers: 5,
-    encoderHeads: 5,
-    encoderFfn: 2048,
-    headHidden: 512,
-    headOut: 256,
-  },
-  mimic: { tokenDim: 512, encoders: ["mlp", "gru"], headHidden: 512, headOut: 256 },
-  "vision-touch": {
-    tokenDim: 512,
-    encoders: ["resnet", "proprio"],
-    cnnWidth: 64,
-    headHidden: 512,
-    headOut: 256,
-  },
+  trifeatures: { tokenDim: 512, fusionHeads: 8, encoders: ["alexnet", "alexnet"], ...PAPER_HEADS },
+  mosi: AFFECT,
+  "ur-funny": AFFECT,
+  mustard: AFFECT,
+  mimic: { tokenDim: 512, encoders: ["mlp", "gru"], ...PAPER_HEADS },
+  "vision-touch": { tokenDim: 512, encoders: ["resnet", "proprio"], cnnWidth: 64, ...PAPER_HEADS },
 };
