@@ -9,6 +9,7 @@
 #include "common.h"
 
 #define MM_EXP mm_expf
+#define MM_EXP_NONPOS mm_expf_nonpos
 #define MM_LOG1P log1pf
 #include "mm_math.h"
 
