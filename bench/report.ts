@@ -104,3 +104,34 @@ export function machineLine(): string {
   return `${model}, deno ${Deno.version.deno}, ${cores} cores, ${benchThreads()} BLAS/torch threads, load average ${load}, ${when}; ` +
     `${kernels}; ${blasLine()}`;
 }
+
+/** A median and a best time, in milliseconds per call. */
+export interface MedianBest {
+  medianMs: number;
+  minMs: number;
+}
+
+/**
+ * One side's figure over alternating rounds: the median of the rounds' medians and the best of their bests.
+ *
+ * @example
+ * ```ts
+ * acrossRounds([{ medianMs: 2, minMs: 1.5 }, { medianMs: 4, minMs: 1.8 }]); // { medianMs: 3, minMs: 1.5 }
+ * ```
+ */
+export function acrossRounds(runs: MedianBest[]): MedianBest {
+  const medians = runs.map((r) => r.medianMs).sort((a, b) => a - b);
+  const mid = medians.length >> 1;
+  const medianMs = medians.length % 2 ? medians[mid] : (medians[mid - 1] + medians[mid]) / 2;
+  return { medianMs, minMs: Math.min(...runs.map((r) => r.minMs)) };
+}
+
+/** The `--rounds N` flag of the side-by-side scripts (default 2), refused unless a positive integer. */
+export function roundsFlag(args: string[]): number {
+  const at = args.indexOf("--rounds");
+  const rounds = at >= 0 ? Number(args[at + 1]) : 2;
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new Error(`--rounds must be a positive integer, got ${args[at + 1]}`);
+  }
+  return rounds;
+}

@@ -1,15 +1,25 @@
 /**
  * One pre-LN transformer encoder layer (batch 64, 50 tokens, width 40, 5 heads, FFN 2048, dropout 0):
  * forward + backward time per iteration (median), ours then PyTorch's (bench/torch_transformer_layer.py, run
- * after ours, never concurrently), with the ratio.
+ * after ours, never concurrently), alternating for `--rounds` rounds (default 2; medians of the rounds'
+ * medians, best of their bests), with the ratio.
  *
- * Run: `deno run -A bench/transformer_layer.ts [--quick]` (-A: it needs `run` permission to start Python).
+ * Run: `deno run -A bench/transformer_layer.ts [--quick] [--rounds N]` (-A: it needs `run` permission to start
+ * Python).
  * Python: $MMSSL_TORCH_PYTHON, default /tmp/tv/bin/python; without torch only our numbers are shown.
  */
 import { numLiveTensors } from "../src/tensor/mod.ts";
 import { timeIt } from "./harness.ts";
 import { LAYER_SHAPE, makeLayerWorkload } from "./layer_case.ts";
-import { fmtTime, machineLine, markdownTable, runTorchScript } from "./report.ts";
+import {
+  acrossRounds,
+  fmtTime,
+  machineLine,
+  markdownTable,
+  type MedianBest,
+  roundsFlag,
+  runTorchScript,
+} from "./report.ts";
 
 const quick = Deno.args.includes("--quick");
 const opts = quick
@@ -23,35 +33,47 @@ console.log(
   `pre-LN layer: batch ${batch}, ${tokens} tokens, width ${width}, ${heads} heads, FFN ${ffn}, ReLU, dropout 0`,
 );
 
+const rounds = roundsFlag(Deno.args);
 const w = makeLayerWorkload();
 w.step(); // the parameters' gradients exist from here on
 const live0 = numLiveTensors();
-const ours = { layer_fwd_bwd: timeIt(w.step, opts), layer_fwd: timeIt(w.forward, opts) };
+const cases = { layer_fwd_bwd: w.step, layer_fwd: w.forward };
+type CaseName = keyof typeof cases;
+const names = Object.keys(cases) as CaseName[];
+const ourRuns: Record<CaseName, MedianBest[]> = { layer_fwd_bwd: [], layer_fwd: [] };
+const torchRuns: Record<CaseName, MedianBest[]> = { layer_fwd_bwd: [], layer_fwd: [] };
+let torch: Awaited<ReturnType<typeof runTorchScript>> = { ok: false, reason: "not run" };
+for (let r = 0; r < rounds; r++) {
+  for (const k of names) ourRuns[k].push(timeIt(cases[k], opts));
+  torch = await runTorchScript(
+    new URL("./torch_transformer_layer.py", import.meta.url),
+    quick ? ["--quick"] : [],
+  );
+  if (!torch.ok) break; // no Python with torch: one round of ours is enough
+  for (const k of names) {
+    const tc = torch.cases[k];
+    if (tc) torchRuns[k].push({ medianMs: tc.median_ms, minMs: tc.min_ms });
+  }
+}
 const leaked = numLiveTensors() - live0;
 if (leaked > 0) console.log(`warning: ${leaked} tensors leaked over the timed steps`);
-
-const torch = await runTorchScript(
-  new URL("./torch_transformer_layer.py", import.meta.url),
-  quick ? ["--quick"] : [],
-);
-if (torch.ok) console.log(`PyTorch ${torch.meta.torch}, ${torch.meta.threads} threads`);
-else console.log(`PyTorch baseline unavailable: ${torch.reason}. Showing our numbers only.`);
+if (torch.ok) {
+  console.log(`PyTorch ${torch.meta.torch}, ${torch.meta.threads} threads, ${rounds} alternating rounds`);
+} else console.log(`PyTorch baseline unavailable: ${torch.reason}. Showing our numbers only.`);
 console.log();
 
 const labels = { layer_fwd_bwd: "forward + backward", layer_fwd: "forward only (no grad)" };
-const rows = (Object.keys(ours) as (keyof typeof ours)[]).map((k) => {
-  const row = [
-    labels[k],
-    `${fmtTime(ours[k].medianMs)} (${fmtTime(ours[k].minMs)}–${fmtTime(ours[k].maxMs)})`,
-  ];
-  const tc = torch.ok ? torch.cases[k] : undefined;
+const rows = names.map((k) => {
+  const o = acrossRounds(ourRuns[k]);
+  const row = [labels[k], `${fmtTime(o.medianMs)} (best ${fmtTime(o.minMs)})`];
   if (torch.ok) {
-    row.push(tc ? `${fmtTime(tc.median_ms)} (${fmtTime(tc.min_ms)}–${fmtTime(tc.max_ms)})` : "—");
-    row.push(tc ? (tc.median_ms / ours[k].medianMs).toFixed(2) : "—");
+    const t = torchRuns[k].length ? acrossRounds(torchRuns[k]) : undefined;
+    row.push(t ? `${fmtTime(t.medianMs)} (best ${fmtTime(t.minMs)})` : "—");
+    row.push(t ? `${(t.medianMs / o.medianMs).toFixed(2)}; ${(t.minMs / o.minMs).toFixed(2)}` : "—");
   }
   return row;
 });
 const header = torch.ok
-  ? ["per iteration", "ours median (min–max)", "torch median (min–max)", "ours/torch speed"]
-  : ["per iteration", "ours median (min–max)"];
+  ? ["per iteration", "ours median (best)", "torch median (best)", "ours/torch speed (median; best)"]
+  : ["per iteration", "ours median (best)"];
 console.log(markdownTable(header, rows));
