@@ -132,6 +132,7 @@ export {
   type UnaryOp,
   unfold,
   type UnfoldOptions,
+  uniformOn,
   unsqueeze,
   variance,
   where,
@@ -314,6 +315,7 @@ export {
 } from "./src/models/mod.ts";
 // The methods and their table.
 export {
+  bernoulliMaskOn,
   buildModel,
   CoMM,
   COMM_DEFAULTS,
@@ -334,12 +336,14 @@ export {
   crossSelfMethod,
   type CrossSelfSettings,
   type CrossSettings,
+  fixedCountMaskOn,
   getMethod,
   InfMasking,
   INFMASKING_DEFAULTS,
   INFMASKING_PRESETS,
   infmaskingMethod,
   type InfMaskingSettings,
+  keepLowestRanks,
   METHOD_NAMES,
   METHODS,
   methodsWithPreset,

@@ -95,6 +95,8 @@ Deno.test("COrAL: unique encoders and the second unique head start as deep copie
 
 interface FusionCall {
   masks: (TokenMask | null)[] | undefined;
+  /** Each mask's keep values read during the call (the step disposes the mask tensors afterwards). */
+  keeps: (Float32Array | null)[];
   output: Float32Array;
   /** The fusion output recomputed from tokens with the masked modality's dropped tokens set to 0 by hand. */
   manual: Float32Array;
@@ -107,9 +109,13 @@ function recordFusionCalls(model: COrAL, seed: number): FusionCall[] {
   const calls: FusionCall[] = [];
   fusion.forward = (tokens: Tensor[], subset?: number[], masks?: (TokenMask | null)[]): Tensor => {
     const out = original(tokens, subset, masks);
+    const keeps = tokens.map((_, m) => {
+      const keep = masks?.[m]?.keep;
+      return keep ? (keep instanceof Float32Array ? keep : keep.dataSync()) : null;
+    });
     const manual = noGrad(() => {
       const zeroed = tokens.map((t, m) => {
-        const keep = masks?.[m]?.keep;
+        const keep = keeps[m];
         if (!keep) return t;
         const v = t.dataSync().slice();
         const [b, l, e] = t.shape;
@@ -120,7 +126,7 @@ function recordFusionCalls(model: COrAL, seed: number): FusionCall[] {
       });
       return original(zeroed).dataSync();
     });
-    calls.push({ masks, output: out.dataSync(), manual });
+    calls.push({ masks, keeps, output: out.dataSync(), manual });
     return out;
   };
   const [v1, v2] = views();
@@ -140,8 +146,8 @@ Deno.test("COrAL: view 1 masks only modality 0 and view 2 only modality 1, Berno
   assert.equal(second.masks![1]!.mode, "zero");
   // The keeps are the step's Bernoulli draws, in order: view 1 over modality 0's tokens, then view 2.
   const replay = new Philox(11);
-  assert.deepEqual(first.masks[0]!.keep, sampleBernoulliMask(replay, B, 6, ratio));
-  assert.deepEqual(second.masks![1]!.keep, sampleBernoulliMask(replay, B, 4, ratio));
+  assert.deepEqual(first.keeps[0], Float32Array.from(sampleBernoulliMask(replay, B, 6, ratio)));
+  assert.deepEqual(second.keeps[1], Float32Array.from(sampleBernoulliMask(replay, B, 4, ratio)));
   // Dropped tokens are multiplied by 0: the output equals the fusion of hand-zeroed tokens.
   for (const c of calls) assertClose(c.output, c.manual, 1e-6, 1e-5, "zeroed fusion");
   model.module.dispose();
@@ -151,7 +157,7 @@ Deno.test("COrAL: ratio 1 zeroes every token of the masked modality, ratio 0 kee
   for (const ratio of [1, 0]) {
     const model = makeCoral(ratio);
     const calls = recordFusionCalls(model, 5);
-    const keeps = [calls[0].masks![0]!.keep, calls[1].masks![1]!.keep];
+    const keeps = [calls[0].keeps[0]!, calls[1].keeps[1]!];
     assert.deepEqual(keeps.map((k) => k.length), [B * 6, B * 4]);
     for (const k of keeps) {
       assert.ok(k.every((v) => v === 1 - ratio), `ratio ${ratio}: keep all ${1 - ratio}`);

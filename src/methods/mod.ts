@@ -11,11 +11,13 @@
  */
 export { buildModel, getMethod, METHOD_NAMES, METHODS, methodsWithPreset, presetNames } from "./registry.ts";
 export {
+  fixedCountMaskOn,
   InfMasking,
   INFMASKING_DEFAULTS,
   INFMASKING_PRESETS,
   infmaskingMethod,
   type InfMaskingSettings,
+  keepLowestRanks,
   sampleFixedCountMask,
 } from "./infmasking/mod.ts";
 export {
@@ -27,6 +29,7 @@ export {
   type CommSettings,
 } from "./comm/mod.ts";
 export {
+  bernoulliMaskOn,
   COrAL,
   CORAL_DEFAULTS,
   CORAL_PRESETS,

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { add, concat, expandTo, mul, reshape, slice, sub, type Tensor, tensor } from "../tensor/mod.ts";
+import { add, concat, expandTo, mul, reshape, slice, sub, Tensor, tensor } from "../tensor/mod.ts";
 import { Module } from "../nn/module.ts";
 import { LayerNorm } from "../nn/mod.ts";
 import { FusionBlock } from "../nn/fusion_block.ts";
@@ -16,8 +16,8 @@ import { randn } from "../tensor/mod.ts";
 
 /** How tokens of one modality are altered before fusion. */
 export interface TokenMask {
-  /** [B, L] keep mask, 1 = keep. */
-  keep: Float32Array;
+  /** [B, L] keep mask, 1 = keep: a tensor on the tokens' backend (as the methods draw it) or host values. */
+  keep: Tensor | Float32Array;
   /** "token": replace dropped tokens by the learnable mask token; "zero": multiply them by 0. */
   mode: "token" | "zero";
 }
@@ -98,10 +98,11 @@ export class FusionTransformer extends Module {
   private applyMask(t: Tensor, mask: TokenMask | null): Tensor {
     if (!mask) return t;
     const [b, l] = t.shape;
-    if (mask.keep.length !== b * l) {
-      throw new Error(`fusion mask has ${mask.keep.length} entries for tokens [${t.shape}] (needs ${b * l})`);
+    const entries = mask.keep instanceof Tensor ? mask.keep.size : mask.keep.length;
+    if (entries !== b * l) {
+      throw new Error(`fusion mask has ${entries} entries for tokens [${t.shape}] (needs ${b * l})`);
     }
-    const keep = tensor(mask.keep, [b, l, 1]);
+    const keep = mask.keep instanceof Tensor ? reshape(mask.keep, [b, l, 1]) : tensor(mask.keep, [b, l, 1]);
     const kept = mul(t, keep);
     if (mask.mode === "zero") return kept;
     // masked tokens become the mask token: t * keep + token * (1 - keep)

@@ -101,7 +101,7 @@ export {
 export { adaptiveAvgPool2d, avgPool2d, maxPool2d } from "./ops/pool.ts";
 export { batchNorm } from "./ops/batchnorm.ts";
 export { argsort, gatherAlong, topk } from "./ops/sort.ts";
-export { globalGenerator, rand, randn, setSeed, truncNormal } from "./random.ts";
+export { globalGenerator, rand, randn, setSeed, truncNormal, uniformOn } from "./random.ts";
 export { broadcastShapes, shapeStr, sizeOf, stridesOf } from "./shape.ts";
 export {
   backend,

@@ -4,8 +4,10 @@
  */
 import { Philox } from "../random/philox.ts";
 import { STREAMS } from "../random/streams.ts";
-import type { Tensor } from "./tensor.ts";
-import { tensor } from "./ops/create.ts";
+import type { Backend } from "../backend/backend.ts";
+import { backend } from "../backend/registry.ts";
+import { Tensor } from "./tensor.ts";
+import { emptyOn, tensor } from "./ops/create.ts";
 
 // The initialisation stream by default, so a draw before any setSeed never repeats a dataset's stream.
 let globalRng = new Philox(0, STREAMS.init);
@@ -64,6 +66,28 @@ export function rand(shape: number[], lo = 0, hi = 1, rng: Philox = globalRng): 
   const u = rng.uniform(n);
   for (let i = 0; i < n; i++) u[i] = lo + (hi - lo) * (1 - u[i]); // (0,1] -> [lo, hi)
   return tensor(u, shape);
+}
+
+/**
+ * The next float32 uniforms in (0, 1] of `rng` as a tensor of `shape` on backend `on` (default: the active
+ * one), drawn there when it has a `randomUniform` kernel (the CUDA backend's Philox) and on the host otherwise:
+ * the same values bit for bit either way, and `rng` advances by the element count in both, so a run draws the
+ * same masks on any device. No data crosses to the device for a device draw.
+ *
+ * @example
+ * ```ts
+ * import { Philox, uniformOn } from "./mod.ts";
+ * const a = uniformOn([2, 3], new Philox(5)).dataSync();
+ * console.log(a.every((v, i) => v === new Philox(5).uniform(6)[i])); // true
+ * ```
+ */
+export function uniformOn(shape: number[], rng: Philox = globalRng, on: Backend = backend()): Tensor {
+  const n = shape.reduce((p, d) => p * d, 1);
+  if (!on.randomUniform) return new Tensor(on.fromHost(rng.uniform(n)), [...shape], on);
+  const out = emptyOn(on, shape);
+  on.randomUniform(out.storage, rng.seed, rng.stream, rng.offset);
+  rng.skip(n);
+  return out;
 }
 
 /**

@@ -14,7 +14,7 @@ import { NON_NEGATIVE, POSITIVE, PROBABILITY } from "../../models/fields.ts";
 import { COrAL, type CoralSettings } from "./model.ts";
 
 export { COrAL, CoralNetwork, type CoralSettings, UniqueProjector } from "./model.ts";
-export { sampleBernoulliMask } from "./masks.ts";
+export { bernoulliMaskOn, sampleBernoulliMask } from "./masks.ts";
 
 /** COrAL's MultiBench settings: tau .1, mask ratio .75 (hard-coded in the reference), weights 1 / 1 / 10. */
 export const CORAL_DEFAULTS: Readonly<CoralSettings> = {

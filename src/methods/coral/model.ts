@@ -24,7 +24,7 @@ import { buildEncoders, FusionBackbone } from "../../models/backbone.ts";
 import type { TokenEncoder } from "../../models/token_encoder.ts";
 import { ProjectionHead } from "../../models/heads.ts";
 import type { TokenMask } from "../../models/fusion.ts";
-import { sampleBernoulliMask } from "./masks.ts";
+import { bernoulliMaskOn } from "./masks.ts";
 
 /** COrAL's own settings (docs/coral.md). */
 export interface CoralSettings {
@@ -147,7 +147,7 @@ export class COrAL implements SslModel {
     const b = view[0].shape[0];
     const masks: (TokenMask | null)[] = tokens.map((t, i) =>
       i === v
-        ? { keep: sampleBernoulliMask(ctx.rng, b, t.shape[1], this.settings.maskRatio), mode: "zero" }
+        ? { keep: bernoulliMaskOn(ctx.rng, b, t.shape[1], this.settings.maskRatio, t.backend), mode: "zero" }
         : null
     );
     return net.project(tokens, undefined, masks);

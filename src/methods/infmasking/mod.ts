@@ -15,7 +15,7 @@ import { FRACTION, NON_NEGATIVE, POSITIVE, POSITIVE_INT, WEIGHTS } from "../../m
 import { InfMasking, type InfMaskingSettings } from "./model.ts";
 
 export { InfMasking, type InfMaskingSettings } from "./model.ts";
-export { sampleFixedCountMask } from "./masks.ts";
+export { fixedCountMaskOn, keepLowestRanks, sampleFixedCountMask } from "./masks.ts";
 
 /** The settings of InfMasking's code defaults (mask ratio .5, K 5, lambda 1) with CoMM's tau .1. */
 export const INFMASKING_DEFAULTS: Readonly<InfMaskingSettings> = {

@@ -13,7 +13,8 @@ import type { MethodName, SslModel, StepContext, StepOutput } from "../../models
 import { FusionBackbone } from "../../models/backbone.ts";
 import type { TokenMask } from "../../models/fusion.ts";
 import type { Philox } from "../../random/philox.ts";
-import { sampleFixedCountMask } from "./masks.ts";
+import { fixedCountMaskOn } from "./masks.ts";
+import type { Backend } from "../../backend/backend.ts";
 
 /** InfMasking's own settings (docs/infmasking.md). */
 export interface InfMaskingSettings {
@@ -57,10 +58,13 @@ export class InfMasking implements SslModel {
     this.module = new FusionBackbone(specs, arch);
   }
 
-  /** One mask per modality for a batch: keep floor(L (1 - ratio)) tokens of each sample. */
-  sampleMasks(rng: Philox, batch: number): TokenMask[] {
+  /**
+   * One mask per modality for a batch: keep floor(L (1 - ratio)) tokens of each sample, drawn on backend `on`
+   * (default: the active one; the tokens' backend in a step).
+   */
+  sampleMasks(rng: Philox, batch: number, on?: Backend): TokenMask[] {
     return this.module.tokenCounts().map((l) => ({
-      keep: sampleFixedCountMask(rng, batch, l, this.settings.maskRatio),
+      keep: fixedCountMaskOn(rng, batch, l, this.settings.maskRatio, on),
       mode: "token" as const,
     }));
   }
@@ -72,7 +76,7 @@ export class InfMasking implements SslModel {
     const b = view[0].shape[0];
     const masked = Array.from(
       { length: this.settings.numMasks },
-      () => this.module.project(tokens, undefined, this.sampleMasks(rng, b)),
+      () => this.module.project(tokens, undefined, this.sampleMasks(rng, b, tokens[0].backend)),
     );
     return { z, masked };
   }
