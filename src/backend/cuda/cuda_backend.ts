@@ -429,6 +429,17 @@ export class CudaBackend implements Backend {
     this.k.launch1d("philoxUniform", blocks);
   }
 
+  /**
+   * Inverted dropout with the CPU's counter-hash coins (the native kernel's and src/random/hash_mask.ts's,
+   * bit for bit): out = x * scale where kept, else 0; out may be x.
+   */
+  dropout(x: Storage, out: Storage, keepProb: number, scale: number, seed: number): void {
+    const xs = dev(x), o = dev(out);
+    if (o.size === 0) return;
+    this.k.pack().u64(xs.ptr).u64(o.ptr).i64(o.size).f64(keepProb * 4294967296).f64(scale).i32(seed | 0);
+    this.k.launch1d("dropoutHash", o.size);
+  }
+
   sync(): void {
     checkDriver(this.lib, "cuCtxSynchronize", this.lib.symbols.cuCtxSynchronize());
     this.checkIndexErrors();
