@@ -134,6 +134,7 @@ export {
   type UnfoldOptions,
   uniformOn,
   unsqueeze,
+  useGpuJsBackend,
   variance,
   where,
   zeros,

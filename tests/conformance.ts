@@ -7,7 +7,8 @@
  * computes in double, as the reference does, agrees to about one float ulp; float maths to a few ulp).
  *
  * Each backend's test file calls {@link backendConformance} once: tests/backend_native_test.ts for the
- * native C kernels, tests/cuda_backend_test.ts for CUDA.
+ * native C kernels, tests/cuda_backend_test.ts for CUDA, tests/backend_gpujs_test.ts for gpu.js (capped
+ * with `maxElements`).
  */
 import assert from "node:assert/strict";
 import {
@@ -46,6 +47,12 @@ export interface ConformanceOptions {
    * (gelu'(x) = Phi(x) + x phi(x) at x = -0.75 is 0.227 - 0.226): float maths loses a few ulp of the terms.
    */
   cancellingAtol: number;
+  /**
+   * Largest element count of a case (default: no cap). Cases above it are skipped and named in the log;
+   * the elementwise tests' one fixed size (scalar ops, where) shrinks to it. For candidates too slow for
+   * the full sizes (gpu.js); the small fixed cases (up to about 5000 elements) always run.
+   */
+  maxElements?: number;
 }
 
 /** Derivatives that are a difference of nearly equal terms somewhere on the real line. */
@@ -54,6 +61,7 @@ const CANCELLING_GRADS = new Set<UnaryGradOp>(["gelu", "geluTanh", "quickGelu"])
 /** Registers the suite's tests for one candidate backend. */
 export function backendConformance(opts: ConformanceOptions): void {
   const { label, reference: ref, ignore, elementwiseRtol: ertol, elementwiseAtol: eatol } = opts;
+  const cap = opts.maxElements ?? Infinity;
   let instance: Backend | null = null;
   const cand = (): Backend => instance ??= opts.candidate();
 
@@ -83,6 +91,13 @@ export function backendConformance(opts: ConformanceOptions): void {
   class Report {
     readonly failures: string[] = [];
     readonly lines: string[] = [];
+    private readonly skipped: string[] = [];
+    /** Whether a case of `n` elements runs under the cap (a skipped one is named in the log). */
+    fits(what: string, n: number): boolean {
+      if (n <= cap) return true;
+      this.skipped.push(what);
+      return false;
+    }
     compare(what: string, p: Pair, atol: number, rtol: number): void {
       const a = cand().readSync(p.g), e = ref.readSync(p.c);
       let worst = 0, worstAt = -1, exact = 0;
@@ -105,6 +120,9 @@ export function backendConformance(opts: ConformanceOptions): void {
       }
     }
     done(name: string): void {
+      if (this.skipped.length) {
+        this.lines.push(`skipped above maxElements=${cap}: ${this.skipped.join("; ")}`);
+      }
       console.log(`[${label} ${name}]\n  ${this.lines.join("\n  ")}`);
       assert.deepEqual(this.failures, [], `${name} mismatches`);
     }
@@ -154,7 +172,7 @@ export function backendConformance(opts: ConformanceOptions): void {
     fn() {
       const r = new Report();
       // 0 and 1 elements, odd sizes, and one above the native kernels' threading threshold
-      for (const n of [0, 1, 17, 10007, 300007]) {
+      for (const n of [0, 1, 17, 10007, 300007].filter((n) => r.fits(`n=${n}`, n))) {
         for (const op of UNARY) {
           const x = Pair.of(inputsFor(op, n)), o = Pair.out(n);
           run((b, s) => b.unary(op, s(x), s(o)));
@@ -171,7 +189,7 @@ export function backendConformance(opts: ConformanceOptions): void {
           );
         }
       }
-      const n = 300007;
+      const n = Math.min(300007, cap);
       const scalars: [ScalarOp, number, number, boolean][] = [
         ["addS", 0.1, 0, false],
         ["mulS", -0.3, 0, false],
@@ -230,6 +248,7 @@ export function backendConformance(opts: ConformanceOptions): void {
       ];
       for (const op of ops) {
         for (const [shape, as, bs] of cases) {
+          if (!r.fits(`binary ${op} [${shape}]`, shape.reduce((p, d) => p * d, 1))) continue;
           const na = as.reduce((p, d) => p * d, 1), nb = bs.reduce((p, d) => p * d, 1);
           const n = shape.reduce((p, d) => p * d, 1);
           let av = randn(na), bv = randn(nb);
@@ -276,6 +295,7 @@ export function backendConformance(opts: ConformanceOptions): void {
       ];
       for (const op of REDUCE_OPS) {
         for (const [outer, len, inner] of cases) {
+          if (!r.fits(`reduce ${op} [${outer},${len},${inner}]`, outer * len * inner)) continue;
           const xv = randn(outer * len * inner);
           if (op.startsWith("arg")) { for (let i = 0; i < xv.length; i++) xv[i] = Math.round(xv[i] * 4); // ties
            }
@@ -316,10 +336,12 @@ export function backendConformance(opts: ConformanceOptions): void {
       run((b, s) => b.copyStrided(s(x), 20 + 2, [60, 20, 5, 1], s(o), 5 + 1, [80, 20, 5, 1], [2, 2, 4, 3]));
       r.compare("copy slice into pad", o, 0, 0);
       // a large batched transpose (threaded in the native kernels)
-      const big = Pair.of(randn(64 * 50 * 97));
-      o = Pair.out(64 * 50 * 97);
-      run((b, s) => b.copyStrided(s(big), 0, [4850, 1, 50], s(o), 0, [4850, 97, 1], [64, 50, 97]));
-      r.compare("copy transpose large", o, 0, 0);
+      if (r.fits("copy transpose large", 64 * 50 * 97)) {
+        const big = Pair.of(randn(64 * 50 * 97));
+        o = Pair.out(64 * 50 * 97);
+        run((b, s) => b.copyStrided(s(big), 0, [4850, 1, 50], s(o), 0, [4850, 97, 1], [64, 50, 97]));
+        r.compare("copy transpose large", o, 0, 0);
+      }
       // expand a [3,1] column to [3,7]
       o = Pair.out(21);
       run((b, s) => b.copyStrided(s(x), 1, [1, 0], s(o), 0, [7, 1], [3, 7]));
@@ -398,6 +420,7 @@ export function backendConformance(opts: ConformanceOptions): void {
       // the last case is above the native kernels' threading threshold
       for (const [rows, cols] of [[64, 10], [3, 1000], [5, 1], [2, 5000], [1000, 37], [3001, 97]]) {
         const n = rows * cols;
+        if (!r.fits(`rows [${rows},${cols}]`, n)) continue;
         const x = Pair.of(randn(n, 4)), gy = Pair.of(randn(n));
         for (const log of [false, true]) {
           const y = Pair.out(n), gx = Pair.out(n);

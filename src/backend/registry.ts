@@ -7,7 +7,7 @@ import { createCpuBackend } from "./native/native_cpu_backend.ts";
 import { CudaBackend } from "./cuda/cuda_backend.ts";
 
 /** Names accepted by setBackend. */
-export type BackendName = "cpu" | "cuda" | "auto";
+export type BackendName = "cpu" | "cuda" | "gpujs" | "auto";
 
 /** Makes a backend instance; called once, on the first use of its name. */
 export type Factory = () => Backend;
@@ -15,15 +15,24 @@ const factories = new Map<string, Factory>();
 const instances = new Map<string, Backend>();
 let current: Backend | null = null;
 
-/** Registers a backend factory under a name (called by device modules when imported). */
+/**
+ * Registers a backend factory under a name (called by device modules when imported). Registering a name
+ * again replaces its factory and forgets the instance made by the old one, so the next setBackend(name)
+ * calls the new factory.
+ */
 export function registerBackend(name: string, factory: Factory): void {
   factories.set(name, factory);
+  instances.delete(name);
 }
 
 // The built-in backends, in one place. Creating the registry loads no device library: a factory runs on the
 // first use of its name, and the CUDA one throws a one-line "CUDA unavailable: ..." when something is missing.
 registerBackend("cpu", () => createCpuBackend());
 registerBackend("cuda", () => new CudaBackend());
+// gpu.js loads asynchronously: `await useGpuJsBackend()` (src/backend/gpujs) replaces this factory.
+registerBackend("gpujs", () => {
+  throw new Error('gpujs backend not loaded: call "await useGpuJsBackend()" before setBackend("gpujs")');
+});
 
 function instance(name: string): Backend {
   let b = instances.get(name);

@@ -111,6 +111,13 @@ export {
   registerBackend,
   setBackend,
 } from "../backend/registry.ts";
+export {
+  createGpuJsBackend,
+  GpuJsBackend,
+  type GpuJsMode,
+  type GpuJsOptions,
+  useGpuJsBackend,
+} from "../backend/gpujs/gpujs_backend.ts";
 export type {
   AdamWArgs,
   AttentionArgs,
