@@ -23,6 +23,7 @@ import {
   type UnaryGradOp,
 } from "../src/backend/backend.ts";
 import { Philox } from "../src/random/philox.ts";
+import { fillBernoulliMask } from "../src/random/hash_mask.ts";
 
 /** What {@link backendConformance} checks and how closely. */
 export interface ConformanceOptions {
@@ -559,6 +560,37 @@ export function backendConformance(opts: ConformanceOptions): void {
       }
       cand().sync();
       r.done("random");
+    },
+  });
+
+  Deno.test({
+    name: `${label} vs cpu: dropout draws the host mask's counter-hash coins bit for bit`,
+    ignore,
+    fn() {
+      const r = new Report();
+      if (!cand().dropout) return; // optional primitive: the op layer multiplies by the host mask instead
+      const cases: [number, number, number][] = [[1, 0.5, 3], [17, 0.9, 2 ** 31 + 7], [5003, 0.1, 12345], [
+        300007,
+        0.65,
+        4294967295,
+      ]];
+      for (const [n, keep, sd] of cases) {
+        if (!r.fits(`dropout n=${n}`, n)) continue;
+        const values = randn(n);
+        values[0] = NaN; // a dropped NaN stays NaN (x * 0), a dropped -x gives -0, as x * mask does
+        if (n > 1) values[1] = -2.5;
+        const scale = 1 / keep;
+        const mask = fillBernoulliMask(new Float32Array(n), keep, scale, sd);
+        const expected = Float32Array.from(values, (v, i) => v * mask[i]);
+        for (const inPlace of [false, true]) {
+          const x = Pair.of(values), o = inPlace ? x : Pair.out(n);
+          cand().dropout!(x.g, o.g, keep, scale, sd);
+          ref.write(o.c, expected);
+          r.compare(`dropout n=${n} keep=${keep} seed=${sd}${inPlace ? " in place" : ""}`, o, 0, 0);
+        }
+      }
+      cand().sync();
+      r.done("dropout");
     },
   });
 }
