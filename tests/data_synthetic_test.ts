@@ -135,3 +135,42 @@ Deno.test("synthetic: omitted options take SYNTHETIC_DATA_DEFAULTS (the demo's T
   assert.deepEqual(ds.ssl.modalities[0].shape, [20, SYNTHETIC_DATA_DEFAULTS.T, SYNTHETIC_DATA_DEFAULTS.F]);
   assert.deepEqual(ds, makeSyntheticDataset({ ...SYNTHETIC_DATA_DEFAULTS, ...sizes }));
 });
+
+Deno.test("synthetic textureMode product: the texture is only in the product of a key token and its signed copy", () => {
+  const seed = 5, T = 6, F = 8;
+  const opts = { seed, T, F, noise: 0, nDistractors: 20, nSsl: 50, nProbeTrain: 60, nProbeTest: 40 };
+  const ds = makeSyntheticDataset({ ...opts, textureMode: "product" as const });
+  const plain = makeSyntheticDataset(opts);
+  const pats = makeSyntheticPatterns(seed, F, 1, 20);
+  for (const [split, m] of [[ds.probeTrain, 0], [ds.probeTest, 1]] as const) {
+    const data = split.modalities[m].data, texture = split.labels[m === 0 ? "uniqueness1" : "uniqueness2"];
+    for (let i = 0; i < splitSize(split); i++) {
+      const tok = (p: number) => data.subarray((i * T + p) * F, (i * T + p + 1) * F);
+      // no token equals a texture pattern any more
+      for (let p = 0; p < T; p++) assert.equal(findRow(pats[m].texture, F, tok(p), 1e-6), -1);
+      // exactly one pair of tokens has one = other ⊙ sign(pattern of the label) (s ⊙ s = 1: either way round)
+      const sign = Array.from(
+        pats[m].texture.subarray(texture[i] * F, (texture[i] + 1) * F),
+        (v) => v < 0 ? -1 : 1,
+      );
+      let pairs = 0;
+      for (let a = 0; a < T; a++) {
+        for (let b = a + 1; b < T; b++) {
+          if (sign.every((s, f) => tok(b)[f] === tok(a)[f] * s)) pairs++;
+        }
+      }
+      assert.equal(pairs, 1, `sample ${i}: one key/texture pair`);
+    }
+  }
+  // the default mode's data do not change (the product mode's extra draws happen only in that mode)
+  assert.deepEqual(plain.ssl.modalities[0].data, makeSyntheticDataset(opts).ssl.modalities[0].data);
+  assert.deepEqual(
+    plain.ssl.modalities[0].data,
+    makeSyntheticDataset({ ...opts, textureMode: "pattern" as const }).ssl.modalities[0].data,
+  );
+  assert.throws(() => makeSyntheticDataset({ ...opts, T: 3, textureMode: "product" as const }), /T >= 4/);
+  assert.throws(
+    () => makeSyntheticDataset({ ...opts, textureMode: "xor" as unknown as "product" }),
+    /textureMode must be "pattern" or "product", got "xor"/,
+  );
+});

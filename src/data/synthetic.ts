@@ -54,6 +54,14 @@ export interface SyntheticOptions {
   textureScale?: number;
   /** Size of the distractor pattern bank per modality (default 1). */
   nDistractors?: number;
+  /**
+   * How the texture is written (default "pattern"). "pattern": its pattern vector in one token, like the
+   * other attributes. "product": a fresh random key token k ~ N(0, patternScale²) in place of one distractor
+   * and the token k ⊙ sign(pattern) for the texture, so each token alone is distributed alike for every
+   * texture and only their elementwise product reveals it: no linear read-out of untrained or
+   * shape-trained features finds it (needs T >= 4).
+   */
+  textureMode?: "pattern" | "product";
   /** SSL split = biased synergy set (default true); false gives unbiased pairs. */
   biasedSsl?: boolean;
 }
@@ -79,6 +87,7 @@ export const SYNTHETIC_DATA_DEFAULTS: Readonly<Required<SyntheticOptions>> = Obj
   patternScale: 1,
   textureScale: 1,
   nDistractors: 1,
+  textureMode: "pattern",
   biasedSsl: true,
 });
 
@@ -172,9 +181,12 @@ function renderModality(
   T: number,
   F: number,
   noise: number,
+  textureMode: "pattern" | "product" = "pattern",
 ): Float32Array {
   const n = shape.length;
   const out = new Float32Array(n * T * F);
+  const product = textureMode === "product";
+  const scale = product ? patternStd(pats) : 0;
   const nd = pats.distractor.length / F;
   const order = new Int32Array(T);
   for (let i = 0; i < n; i++) {
@@ -200,8 +212,27 @@ function renderModality(
       const o = base + pos * F;
       for (let f = 0; f < F; f++) out[o + f] = src[row * F + f] + z[pos * F + f];
     }
+    if (product) {
+      // the key token at a fourth random position (a partial shuffle step), the texture token = key ⊙ sign
+      const r4 = rng.nextUint32(new Uint32Array(1))[0];
+      const k4 = 3 + Math.floor((r4 / 4294967296) * (T - 3));
+      const keyPos = order[k4], texPos = order[1];
+      const key = rng.normal(F, 0, scale);
+      for (let f = 0; f < F; f++) {
+        const sign = pats.texture[texture[i] * F + f] < 0 ? -1 : 1;
+        out[base + keyPos * F + f] = key[f] + z[keyPos * F + f];
+        out[base + texPos * F + f] = key[f] * sign + z[texPos * F + f];
+      }
+    }
   }
   return out;
+}
+
+/** The standard deviation of a modality's texture pattern entries (the key token's scale in "product" mode). */
+function patternStd(pats: ModalityPatterns): number {
+  let ss = 0;
+  for (const v of pats.texture) ss += v * v;
+  return Math.sqrt(ss / pats.texture.length);
 }
 
 /** Render a split from attributes (rng supplies positions, distractors and noise). */
@@ -213,10 +244,31 @@ export function renderSyntheticSplit(
   T: number,
   F: number,
   noise: number,
+  textureMode: "pattern" | "product" = "pattern",
 ): MultimodalSplit {
   const n = attrs.shape.length;
-  const a = renderModality(rng, patterns[0], attrs.shape, attrs.textureA, attrs.colourA, T, F, noise);
-  const b = renderModality(rng, patterns[1], attrs.shape, attrs.textureB, attrs.colourB, T, F, noise);
+  const a = renderModality(
+    rng,
+    patterns[0],
+    attrs.shape,
+    attrs.textureA,
+    attrs.colourA,
+    T,
+    F,
+    noise,
+    textureMode,
+  );
+  const b = renderModality(
+    rng,
+    patterns[1],
+    attrs.shape,
+    attrs.textureB,
+    attrs.colourB,
+    T,
+    F,
+    noise,
+    textureMode,
+  );
   return {
     modalities: [
       { kind: "sequence", shape: [n, T, F], data: a },
@@ -270,6 +322,15 @@ export function makeSyntheticDataset(opts: SyntheticOptions = {}): MultimodalDat
     throw new Error(`synthetic dataset: patternScale must be > 0, got ${patternScale}`);
   }
 
+  const textureMode = opts.textureMode ?? d.textureMode;
+  if (textureMode !== "pattern" && textureMode !== "product") {
+    throw new Error(
+      `synthetic dataset: textureMode must be "pattern" or "product", got ${JSON.stringify(textureMode)}`,
+    );
+  }
+  if (textureMode === "product" && T < 4) {
+    throw new Error(`synthetic dataset: textureMode "product" needs T >= 4 (a key token), got T = ${T}`);
+  }
   const perm = syntheticSynergyPermutation(seed);
   const textureScale = opts.textureScale ?? d.textureScale;
   if (!(textureScale > 0)) {
@@ -286,7 +347,7 @@ export function makeSyntheticDataset(opts: SyntheticOptions = {}): MultimodalDat
   ): MultimodalSplit => {
     const rng = new Philox(seed, STREAMS.synthetic[purpose]);
     const attrs = drawSyntheticAttributes(n, rng, perm, biased);
-    return renderSyntheticSplit(attrs, patterns, perm, rng, T, F, noise);
+    return renderSyntheticSplit(attrs, patterns, perm, rng, T, F, noise, textureMode);
   };
   return {
     name: "synthetic",
