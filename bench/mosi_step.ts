@@ -5,13 +5,15 @@
  * run afterwards, never concurrently), as samples per second and their ratio. Random data; augmentation is
  * not part of the step on either side.
  *
- * Run: `deno run -A bench/mosi_step.ts [--steps N] [--warmup N] [--profile]`
+ * Run: `deno run -A bench/mosi_step.ts [--steps N] [--warmup N] [--profile] [--backend cpu|cuda]`
+ *   --backend cuda: ours on the GPU and the PyTorch twin with `--device cuda` (both sync once per step, when
+ *   the loss is read); the device pool's bytes before and after the timed steps are printed.
  *   --profile: ours only, with the time spent in each backend primitive per step (top entries) and in the
  *   host-side random draws (dropout and token masks are drawn with Philox on the host).
  * Python: $MMSSL_TORCH_PYTHON, default /tmp/tv/bin/python; without it only our numbers are shown.
  */
 import { parseArgs } from "node:util";
-import { backend, numLiveTensors, type Tensor, tensor, tidy } from "../src/tensor/mod.ts";
+import { backend, numLiveTensors, setBackend, type Tensor, tensor, tidy } from "../src/tensor/mod.ts";
 import { buildModel } from "../src/methods/registry.ts";
 import { INFMASKING_DEFAULTS, INFMASKING_PRESETS } from "../src/methods/infmasking/mod.ts";
 import { architecture, PAPER_ARCHITECTURES } from "../src/models/architecture.ts";
@@ -30,13 +32,24 @@ const { values: flags } = parseArgs({
     steps: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },
     profile: { type: "boolean", default: false },
+    backend: { type: "string", default: "cpu" },
   },
 });
+if (flags.backend !== "cpu" && flags.backend !== "cuda") {
+  throw new Error(`--backend must be cpu or cuda, got ${flags.backend}`);
+}
+setBackend(flags.backend);
 const steps = Number(flags.steps), warmup = Number(flags.warmup);
 if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 0)) {
   throw new Error(
     `--steps must be an integer >= 1 and --warmup >= 0, got ${flags.steps} and ${flags.warmup}`,
   );
+}
+
+/** The device pool's bytes where the backend reports them (CUDA), else null. */
+function deviceMemory(): { pooledBytes: number; allocatedBytes: number } | null {
+  const b = backend() as { memoryStats?: () => { pooledBytes: number; allocatedBytes: number } };
+  return b.memoryStats ? b.memoryStats() : null;
 }
 
 /** Per-primitive time and call counts, by wrapping every method of the backend instance. */
@@ -107,11 +120,12 @@ function runOurs(profile: Map<string, [number, number]> | null): OurResult {
   const ctx = { epoch: 0, maxEpochs: preset.epochs, rng: new Philox(0, 2) };
   const times: number[] = [];
   const parts = { fwd: 0, bwd: 0, opt: 0 };
-  let loss = NaN, live = 0;
+  let loss = NaN, live = 0, deviceBytes = deviceMemory();
   for (let s = 0; s < warmup + steps; s++) {
     if (s === warmup) {
       live = numLiveTensors();
       profile?.clear();
+      deviceBytes = deviceMemory();
     }
     const t0 = performance.now();
     let t1 = 0, t2 = 0;
@@ -135,6 +149,13 @@ function runOurs(profile: Map<string, [number, number]> | null): OurResult {
   }
   const leaked = numLiveTensors() - live;
   if (leaked > 0) console.log(`warning: ${leaked} tensors leaked over the timed steps`);
+  const after = deviceMemory();
+  if (deviceBytes && after) {
+    console.log(
+      `device pool: ${deviceBytes.allocatedBytes} bytes allocated after the warm-up, ${after.allocatedBytes} ` +
+        `after ${steps} timed steps (${after.pooledBytes} pooled for reuse)`,
+    );
+  }
   times.sort((a, b) => a - b);
   return {
     medianMs: times[Math.floor(times.length / 2)],
@@ -146,6 +167,7 @@ function runOurs(profile: Map<string, [number, number]> | null): OurResult {
 
 interface TorchResult {
   torch: string;
+  device?: string;
   threads: number;
   median_ms: number;
   min_ms: number;
@@ -159,7 +181,7 @@ async function runTorch(): Promise<TorchResult | string> {
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(python, {
-      args: [script, "--steps", String(steps), "--warmup", String(warmup)],
+      args: [script, "--steps", String(steps), "--warmup", String(warmup), "--device", flags.backend],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -216,14 +238,14 @@ if (profile) {
   console.log();
   console.log("| implementation | ms/step (median) | samples/s |");
   console.log("| --- | ---: | ---: |");
-  console.log(`| ours (Deno, CPU backend) | ${fmt(ours.medianMs)} | ${fmt(oursSps, 2)} |`);
+  console.log(`| ours (Deno, ${flags.backend} backend) | ${fmt(ours.medianMs)} | ${fmt(oursSps, 2)} |`);
   if (typeof torch === "string") {
     console.log(`\nPyTorch baseline unavailable: ${torch}`);
   } else {
     console.log(
-      `| PyTorch ${torch.torch} (${torch.threads} threads) | ${fmt(torch.median_ms)} | ${
-        fmt(torch.samples_per_s, 2)
-      } |`,
+      `| PyTorch ${torch.torch} (${torch.device ?? "cpu"}, ${torch.threads} threads) | ${
+        fmt(torch.median_ms)
+      } | ${fmt(torch.samples_per_s, 2)} |`,
     );
     console.log(`\nratio ours/PyTorch (samples/s): ${(oursSps / torch.samples_per_s).toFixed(2)}`);
     console.log(`losses at the last step: ours ${ours.loss.toFixed(4)}, PyTorch ${torch.loss.toFixed(4)}`);

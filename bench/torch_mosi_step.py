@@ -11,7 +11,8 @@ The masking term uses q^T Sigma q = Var_t(q . k_t) (the same number as the refer
 product), as the TypeScript model does, so both sides do the same arithmetic.
 
 Prints one JSON line: {"torch", "threads", "batch", "steps", "median_ms", "min_ms", "samples_per_s", "loss"}.
-Usage: python bench/torch_mosi_step.py [--steps N] [--warmup N]
+Usage: python bench/torch_mosi_step.py [--steps N] [--warmup N] [--device cpu|cuda]
+(--device cuda: every tensor on the GPU through torch.set_default_device; each step syncs at loss.item().)
 """
 
 import argparse
@@ -161,8 +162,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     args = ap.parse_args()
     torch.set_num_threads(2)
+    torch.set_default_device(args.device)
     torch.manual_seed(0)
     model = InfMaskingModel().train()
     opt = torch.optim.AdamW(param_groups(model, 1e-2), lr=1e-3)
@@ -180,6 +183,7 @@ def main():
     med = statistics.median(times)
     print(json.dumps({
         "torch": torch.__version__,
+        "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
         "threads": torch.get_num_threads(),
         "batch": BATCH,
         "steps": args.steps,

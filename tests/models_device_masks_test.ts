@@ -2,12 +2,15 @@
  * The masks drawn on the tokens' backend (issue 13: masks on the device) equal the host samplers bit for bit
  * and advance the generator alike: InfMasking's fixed-count masks (ranks of Philox uniforms, ties to the
  * earlier position), COrAL's Bernoulli masks, and the uniforms themselves, on the TypeScript CPU backend, the
- * native one, and a backend without a `randomUniform` kernel (host draw, uploaded).
+ * native one, a backend without a `randomUniform` kernel (host draw, uploaded), and CUDA where a GPU is
+ * present (its Philox kernel draws them on the device).
  */
 import assert from "node:assert/strict";
 import type { Backend } from "../src/backend/backend.ts";
 import { CpuBackend } from "../src/backend/cpu/cpu_backend.ts";
 import { createCpuBackend } from "../src/backend/native/native_cpu_backend.ts";
+import { cudaAvailable } from "../src/backend/cuda/availability.ts";
+import { CudaBackend } from "../src/backend/cuda/cuda_backend.ts";
 import { fixedCountMaskOn, keepLowestRanks, sampleFixedCountMask } from "../src/methods/infmasking/masks.ts";
 import { bernoulliMaskOn, sampleBernoulliMask } from "../src/methods/coral/masks.ts";
 import { Philox } from "../src/random/philox.ts";
@@ -20,10 +23,12 @@ function withoutRandomKernel(): Backend {
   return b;
 }
 
-const BACKENDS: [string, () => Backend][] = [
-  ["TypeScript CPU", () => new CpuBackend({ quiet: true })],
-  ["native CPU", () => createCpuBackend({ quiet: true })],
-  ["no randomUniform kernel", withoutRandomKernel],
+let cuda: Backend | null = null;
+const BACKENDS: [string, () => Backend, boolean][] = [
+  ["TypeScript CPU", () => new CpuBackend({ quiet: true }), false],
+  ["native CPU", () => createCpuBackend({ quiet: true }), false],
+  ["no randomUniform kernel", withoutRandomKernel, false],
+  ["CUDA", () => cuda ??= new CudaBackend(), !cudaAvailable()],
 ];
 
 /** Fresh generator state: a random seed and stream, moved to a random offset (not a multiple of 4). */
@@ -42,8 +47,9 @@ function values(t: Tensor): Float32Array {
   return v;
 }
 
-for (const [name, make] of BACKENDS) {
-  Deno.test(`uniformOn (${name}) yields the generator's next uniforms and advances it by the count`, () => {
+for (const [name, make, ignore] of BACKENDS) {
+  const test = (title: string, fn: () => void) => Deno.test({ name: title, ignore, fn });
+  test(`uniformOn (${name}) yields the generator's next uniforms and advances it by the count`, () => {
     const on = make(), draw = new Philox(Date.now() % 100000, 7);
     for (const n of [1, 3, 4, 17, 1000]) {
       const [dev, host] = freshGenerators(draw);
@@ -53,7 +59,7 @@ for (const [name, make] of BACKENDS) {
     }
   });
 
-  Deno.test(`fixedCountMaskOn (${name}) equals sampleFixedCountMask bit for bit`, () => {
+  test(`fixedCountMaskOn (${name}) equals sampleFixedCountMask bit for bit`, () => {
     const on = make(), draw = new Philox(Date.now() % 100000, 8);
     const cases = [[1, 1, 0], [7, 10, 0.6], [64, 50, 0.8], [3, 36, 0.7], [5, 3, 0.9]];
     // one [L, L] position constant per backend and length stays cached; count live tensors after them
@@ -78,7 +84,7 @@ for (const [name, make] of BACKENDS) {
     assert.equal(numLiveTensors(), live, "no tensor is left behind");
   });
 
-  Deno.test(`bernoulliMaskOn (${name}) equals sampleBernoulliMask bit for bit, ratios 0 and 1 included`, () => {
+  test(`bernoulliMaskOn (${name}) equals sampleBernoulliMask bit for bit, ratios 0 and 1 included`, () => {
     const on = make(), draw = new Philox(Date.now() % 100000, 9);
     for (const [batch, length, ratio] of [[4, 10, 0.75], [64, 50, 0.5], [3, 7, 0], [3, 7, 1], [2, 5, 0.3]]) {
       const [dev, host] = freshGenerators(draw);
