@@ -357,6 +357,7 @@ export {
 // Datasets.
 export {
   augmentImages,
+  augmentImagesOn,
   type CacheOptions,
   DATASET_NAMES,
   type DatasetDefaults,
@@ -431,6 +432,7 @@ export {
 export {
   applyGradients,
   augmentedView,
+  augmentedViewOn,
   type BackendChoice,
   type BaselineScores,
   BIASED_TASKS,

@@ -134,8 +134,26 @@ export function cropParams(
   return [Math.floor((h - ch) / 2), Math.floor((w - cw) / 2), ch, cw];
 }
 
-/** Bilinear (align_corners = false) source index/weight tables for n outputs from a span of len. */
-function bilinearTable(len: number, n: number, i0: Int32Array, i1: Int32Array, wt: Float32Array): void {
+/**
+ * Bilinear (align_corners = false, as torch's `interpolate`) tables for n outputs resampled from a span of
+ * len inputs: output d blends inputs i0[d] and i1[d] as (1 - wt[d])·x[i0[d]] + wt[d]·x[i1[d]] (i1 = i0 at the
+ * last input). Writes the first n entries of each array.
+ *
+ * @example
+ * ```ts
+ * import { bilinearTable } from "./src/data/augment_image.ts";
+ * const i0 = new Int32Array(4), i1 = new Int32Array(4), wt = new Float32Array(4);
+ * bilinearTable(2, 4, i0, i1, wt); // upsample 2 -> 4
+ * console.log([...i0], [...i1], [...wt]); // [0, 0, 0, 1] [1, 1, 1, 1] [0, 0.25, 0.75, 0.25]
+ * ```
+ */
+export function bilinearTable(
+  len: number,
+  n: number,
+  i0: Int32Array,
+  i1: Int32Array,
+  wt: Float32Array,
+): void {
   const sc = len / n;
   for (let d = 0; d < n; d++) {
     let s = (d + 0.5) * sc - 0.5;
@@ -147,7 +165,19 @@ function bilinearTable(len: number, n: number, i0: Int32Array, i1: Int32Array, w
   }
 }
 
-function gaussianKernel(ks: number, sigma: number, out: Float32Array): void {
+/**
+ * The normalised Gaussian taps exp(-x² / 2σ²), x = -(ks - 1)/2 … (ks - 1)/2, of torchvision's
+ * `gaussian_blur`, written to out[0 .. ks).
+ *
+ * @example
+ * ```ts
+ * import { gaussianKernel } from "./src/data/augment_image.ts";
+ * const k = new Float32Array(3);
+ * gaussianKernel(3, 1, k);
+ * console.log(k[0] === k[2], Math.abs(k[0] + k[1] + k[2] - 1) < 1e-6); // true true
+ * ```
+ */
+export function gaussianKernel(ks: number, sigma: number, out: Float32Array): void {
   const r = (ks - 1) / 2;
   let sum = 0;
   for (let i = 0; i < ks; i++) {
@@ -158,7 +188,17 @@ function gaussianKernel(ks: number, sigma: number, out: Float32Array): void {
   for (let i = 0; i < ks; i++) out[i] /= sum;
 }
 
-function reflect(i: number, n: number): number {
+/**
+ * Index i (possibly outside [0, n)) mirrored into [0, n) without repeating the edge, as "reflect" padding
+ * does (… 2 1 | 0 1 2 … n-1 | n-2 …), reflecting again as often as needed.
+ *
+ * @example
+ * ```ts
+ * import { reflect } from "./src/data/augment_image.ts";
+ * console.log(reflect(-1, 5), reflect(5, 5), reflect(-6, 5)); // 1 3 2
+ * ```
+ */
+export function reflect(i: number, n: number): number {
   if (n === 1) return 0;
   while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i;
   return i;
@@ -248,6 +288,27 @@ export function shiftHue(r: number, g: number, b: number, dh: number, out: Float
 /** ColorJitter operation ids, in the order of torchvision's `fn_idx`: 0 brightness, 1 contrast, 2 saturation, 3 hue. */
 export type JitterOp = 0 | 1 | 2 | 3;
 
+/** The luma weights (R, G, B) of torchvision's `rgb_to_grayscale`, for grayscale, contrast and saturation. */
+export const GRAY_WEIGHTS: readonly [number, number, number] = [0.2989, 0.587, 0.114];
+
+/**
+ * Whether ColorJitter operation `op` changes a `c`-channel image with hue shift `hue`: saturation and hue
+ * need 3 channels (torchvision leaves other images unchanged), and a hue shift of exactly 0 is skipped;
+ * brightness and contrast always apply.
+ *
+ * @example
+ * ```ts
+ * import { jitterOpApplies } from "./src/data/augment_image.ts";
+ * console.log(jitterOpApplies(0, 1, 0), jitterOpApplies(2, 1, 0)); // true false
+ * console.log(jitterOpApplies(3, 3, 0), jitterOpApplies(3, 3, 0.1)); // false true
+ * ```
+ */
+export function jitterOpApplies(op: JitterOp, c: number, hue: number): boolean {
+  if (op === 2) return c === 3;
+  if (op === 3) return c === 3 && hue !== 0;
+  return true;
+}
+
 /**
  * The order of ColorJitter's four operations from one uniform u in (0, 1]: index floor(24·u) (24 when
  * u = 1 is taken as 23) of the 24 permutations of [0, 1, 2, 3] (0 brightness, 1 contrast, 2 saturation,
@@ -272,21 +333,15 @@ function colourOps(
   img: Float32Array,
   c: number,
   plane: number,
-  f: {
-    bright: number;
-    contrast: number;
-    sat: number;
-    hue: number;
-    gray: boolean;
-    jitter: boolean;
-    order: readonly JitterOp[];
-  },
+  f: ImageAugmentParams,
   px: Float64Array,
 ): void {
   const n = c * plane;
-  const gray = (p: number): number => 0.2989 * img[p] + 0.587 * img[p + plane] + 0.114 * img[p + 2 * plane];
+  const [wr, wg, wb] = GRAY_WEIGHTS;
+  const gray = (p: number): number => wr * img[p] + wg * img[p + plane] + wb * img[p + 2 * plane];
   if (f.jitter) {
     for (const op of f.order) {
+      if (!jitterOpApplies(op, c, f.hue)) continue;
       if (op === 0) {
         for (let i = 0; i < n; i++) img[i] = clamp01(img[i] * f.bright);
       } else if (op === 1) {
@@ -296,7 +351,6 @@ function colourOps(
         mean /= c === 3 ? plane : n;
         for (let i = 0; i < n; i++) img[i] = clamp01(f.contrast * img[i] + (1 - f.contrast) * mean);
       } else if (op === 2) {
-        if (c !== 3) continue; // torchvision leaves 1-channel images unchanged
         for (let p = 0; p < plane; p++) {
           const g = gray(p);
           for (let ch = 0; ch < 3; ch++) {
@@ -304,7 +358,6 @@ function colourOps(
           }
         }
       } else {
-        if (c !== 3 || f.hue === 0) continue;
         for (let p = 0; p < plane; p++) {
           shiftHue(img[p], img[p + plane], img[p + 2 * plane], f.hue, px);
           img[p] = px[0];
@@ -324,14 +377,152 @@ function colourOps(
   }
 }
 
+/** One image's augmentation, every random choice made ({@link imageAugmentParams} draws them). */
+export interface ImageAugmentParams {
+  /** First row of the RandomResizedCrop box in the input. */
+  top: number;
+  /** First column of the crop box. */
+  left: number;
+  /** Rows of the crop box. */
+  cropHeight: number;
+  /** Columns of the crop box. */
+  cropWidth: number;
+  /** Mirror the output horizontally. */
+  flip: boolean;
+  /** Apply ColorJitter (its four operations in `order`). */
+  jitter: boolean;
+  /** Brightness factor. */
+  bright: number;
+  /** Contrast factor. */
+  contrast: number;
+  /** Saturation factor. */
+  sat: number;
+  /** Hue shift in turns. */
+  hue: number;
+  /** The order of ColorJitter's operations ({@link jitterOrder}). */
+  order: readonly JitterOp[];
+  /** Convert to grayscale (3-channel images only). */
+  gray: boolean;
+  /** Blur (the coin came up and the kernel is wider than 1). */
+  blur: boolean;
+  /** Blur sigma in pixels (drawn for every image, used when `blur`). */
+  sigma: number;
+}
+
+/**
+ * An augmentation of one [B, C, H, W] batch made concrete: the options resolved (defaults of
+ * {@link ImageAugmentOptions} filled in and checked) and every image's {@link ImageAugmentParams}.
+ */
+export interface ImageAugmentPlan {
+  /** Input shape [B, C, H, W]. */
+  shape: readonly [number, number, number, number];
+  /** Output rows. */
+  outHeight: number;
+  /** Output columns. */
+  outWidth: number;
+  /** Odd blur kernel size (1: no blur). */
+  blurKernel: number;
+  /** Normalise per channel at the end. */
+  normalize: boolean;
+  /** Per-channel means of the normalisation. */
+  mean: readonly number[];
+  /** Per-channel standard deviations of the normalisation. */
+  std: readonly number[];
+  /** The B images' parameters, in batch order. */
+  images: ImageAugmentParams[];
+}
+
+/**
+ * Every random choice of an augmentation of a [B, C, H, W] batch (`shape`), the one place they are made:
+ * {@link augmentImages} on the host and `augmentImagesOn` on a tensor backend both follow this plan. Checks
+ * the options first (throwing as documented at {@link augmentImages}, with `what` naming the caller), then
+ * draws exactly B·{@link DRAWS_PER_IMAGE} uniforms from rng in one call; image i's parameters come from
+ * u[50i .. 50i + 50): 0–39 the 10 RandomResizedCrop attempts (area, log-ratio, top, left each), 40 flip,
+ * 41 jitter coin, 42–45 brightness, contrast, saturation and hue factors, 46 grayscale coin, 47 blur coin,
+ * 48 blur sigma, 49 the order of the jitter operations ({@link jitterOrder}).
+ *
+ * @example
+ * ```ts
+ * import { imageAugmentParams } from "./src/data/augment_image.ts";
+ * import { Philox } from "./mod.ts";
+ * const rng = new Philox(0);
+ * const plan = imageAugmentParams([2, 3, 32, 32], rng, { outSize: 28, pFlip: 1 });
+ * console.log(plan.images.length, plan.images[0].flip, rng.offset); // 2 true 100n
+ * ```
+ */
+export function imageAugmentParams(
+  shape: readonly number[],
+  rng: Philox,
+  opts: ImageAugmentOptions = {},
+  what = "imageAugmentParams",
+): ImageAugmentPlan {
+  if (shape.length !== 4 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new Error(`${what}: expects an image shape [B, C, H, W], got [${shape.join(", ")}]`);
+  }
+  const [b, c, h, w] = shape;
+  const os = opts.outSize ?? [h, w];
+  const [oh, ow] = typeof os === "number" ? [os, os] : os;
+  if (!(Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0)) {
+    throw new Error(`${what}: outSize must be positive integers, got ${os}`);
+  }
+  const scale = opts.scale ?? [0.08, 1];
+  const ratio = opts.ratio ?? [3 / 4, 4 / 3];
+  const pFlip = opts.pFlip ?? 0.5, pJitter = opts.pJitter ?? 0.8, pGray = opts.pGray ?? 0.2;
+  const pBlur = opts.pBlur ?? 0.5;
+  const bj = opts.brightness ?? 0.4,
+    cj = opts.contrast ?? 0.4,
+    sj = opts.saturation ?? 0.4,
+    hj = opts.hue ?? 0.1;
+  const sigma = opts.sigma ?? [0.1, 2];
+  let ks = opts.blurKernel ?? Math.floor(0.1 * Math.min(oh, ow));
+  if (opts.blurKernel === undefined) ks = Math.max(3, ks % 2 === 0 ? ks + 1 : ks);
+  if (ks < 1 || ks % 2 === 0) {
+    throw new Error(`${what}: blurKernel must be odd and positive, got ${ks}`);
+  }
+  const [mean, std] = channelStats(c, opts.mean, opts.std);
+
+  const u = rng.uniform(b * DRAWS_PER_IMAGE);
+  const images: ImageAugmentParams[] = new Array(b);
+  for (let i = 0; i < b; i++) {
+    const at = i * DRAWS_PER_IMAGE;
+    const [top, left, cropHeight, cropWidth] = cropParams(h, w, scale, ratio, u, at);
+    const r = at + 4 * CROP_ATTEMPTS; // 40: flip, jitter coin, 4 factors, gray, blur coin, sigma, jitter order
+    images[i] = {
+      top,
+      left,
+      cropHeight,
+      cropWidth,
+      flip: u[r] < pFlip,
+      jitter: u[r + 1] < pJitter,
+      bright: Math.max(0, 1 - bj) + (1 + bj - Math.max(0, 1 - bj)) * u[r + 2],
+      contrast: Math.max(0, 1 - cj) + (1 + cj - Math.max(0, 1 - cj)) * u[r + 3],
+      sat: Math.max(0, 1 - sj) + (1 + sj - Math.max(0, 1 - sj)) * u[r + 4],
+      hue: hj * (2 * u[r + 5] - 1),
+      gray: u[r + 6] < pGray,
+      order: jitterOrder(u[r + 9]),
+      blur: u[r + 7] < pBlur && ks > 1,
+      sigma: sigma[0] + (sigma[1] - sigma[0]) * u[r + 8],
+    };
+  }
+  return {
+    shape: [b, c, h, w],
+    outHeight: oh,
+    outWidth: ow,
+    blurKernel: ks,
+    normalize: opts.normalize ?? true,
+    mean,
+    std,
+    images,
+  };
+}
+
 /**
  * Augment a batch of images with the SimCLR recipe (options left out take the defaults listed in
  * {@link ImageAugmentOptions}); returns a new [B, C, outH, outW] image modality and leaves the input
  * unchanged. Draws exactly B·{@link DRAWS_PER_IMAGE} uniforms from rng, in one call; image i uses
- * u[50i .. 50i + 50): 0–39 the 10 RandomResizedCrop attempts (area, log-ratio, top, left each), 40 flip,
- * 41 jitter coin, 42–45 brightness, contrast, saturation and hue factors, 46 grayscale coin, 47 blur coin,
- * 48 blur sigma, 49 the order of the jitter operations ({@link jitterOrder}). Draws an image does not need
- * (a crop found early, coins that are off) are skipped, never passed on to the next image.
+ * u[50i .. 50i + 50) as listed at {@link imageAugmentParams}, which makes every random choice. Draws an
+ * image does not need (a crop found early, coins that are off) are skipped, never passed on to the next
+ * image.
  *
  * Throws on a modality that is not a consistent [B, C, H, W] image, an outSize that is not positive
  * integers, an even or non-positive blurKernel, or mean / std of the wrong length or with a value <= 0.
@@ -346,42 +537,19 @@ function colourOps(
  * ```
  */
 export function augmentImages(m: ModalityArray, rng: Philox, opts: ImageAugmentOptions = {}): ModalityArray {
-  const [b, c, h, w] = imageDims(m, "augmentImages");
-  const os = opts.outSize ?? [h, w];
-  const [oh, ow] = typeof os === "number" ? [os, os] : os;
-  if (!(Number.isInteger(oh) && Number.isInteger(ow) && oh > 0 && ow > 0)) {
-    throw new Error(`augmentImages: outSize must be positive integers, got ${os}`);
-  }
-  const scale = opts.scale ?? [0.08, 1];
-  const ratio = opts.ratio ?? [3 / 4, 4 / 3];
-  const pFlip = opts.pFlip ?? 0.5, pJitter = opts.pJitter ?? 0.8, pGray = opts.pGray ?? 0.2;
-  const pBlur = opts.pBlur ?? 0.5;
-  const bj = opts.brightness ?? 0.4,
-    cj = opts.contrast ?? 0.4,
-    sj = opts.saturation ?? 0.4,
-    hj = opts.hue ?? 0.1;
-  const sigma = opts.sigma ?? [0.1, 2];
-  let ks = opts.blurKernel ?? Math.floor(0.1 * Math.min(oh, ow));
-  if (opts.blurKernel === undefined) ks = Math.max(3, ks % 2 === 0 ? ks + 1 : ks);
-  if (ks < 1 || ks % 2 === 0) {
-    throw new Error(`augmentImages: blurKernel must be odd and positive, got ${ks}`);
-  }
-  const doNorm = opts.normalize ?? true;
-  const [mu, sd] = channelStats(c, opts.mean, opts.std);
-
-  const u = rng.uniform(b * DRAWS_PER_IMAGE);
+  const plan = imageAugmentParams(imageDims(m, "augmentImages"), rng, opts, "augmentImages");
+  const [b, c, h, w] = plan.shape;
+  const oh = plan.outHeight, ow = plan.outWidth, ks = plan.blurKernel, mu = plan.mean, sd = plan.std;
   const plane = oh * ow, img = c * plane;
   const out = new Float32Array(b * img);
   const y0 = new Int32Array(oh), y1 = new Int32Array(oh), wy = new Float32Array(oh);
   const x0 = new Int32Array(ow), x1 = new Int32Array(ow), wx = new Float32Array(ow);
   const kernel = new Float32Array(ks), tmp = new Float32Array(img), px = new Float64Array(3);
   for (let i = 0; i < b; i++) {
-    const at = i * DRAWS_PER_IMAGE;
-    const [top, left, ch, cw] = cropParams(h, w, scale, ratio, u, at);
-    const r = at + 4 * CROP_ATTEMPTS; // 40: flip, jitter coin, 4 factors, gray, blur coin, sigma, jitter order
-    const flip = u[r] < pFlip;
-    bilinearTable(ch, oh, y0, y1, wy);
-    bilinearTable(cw, ow, x0, x1, wx);
+    const p = plan.images[i];
+    const top = p.top, left = p.left, flip = p.flip;
+    bilinearTable(p.cropHeight, oh, y0, y1, wy);
+    bilinearTable(p.cropWidth, ow, x0, x1, wx);
     const dst = out.subarray(i * img, (i + 1) * img);
     for (let k = 0; k < c; k++) {
       const src = (i * c + k) * h * w;
@@ -395,23 +563,15 @@ export function augmentImages(m: ModalityArray, rng: Philox, opts: ImageAugmentO
         }
       }
     }
-    colourOps(dst, c, plane, {
-      jitter: u[r + 1] < pJitter,
-      bright: Math.max(0, 1 - bj) + (1 + bj - Math.max(0, 1 - bj)) * u[r + 2],
-      contrast: Math.max(0, 1 - cj) + (1 + cj - Math.max(0, 1 - cj)) * u[r + 3],
-      sat: Math.max(0, 1 - sj) + (1 + sj - Math.max(0, 1 - sj)) * u[r + 4],
-      hue: hj * (2 * u[r + 5] - 1),
-      gray: u[r + 6] < pGray,
-      order: jitterOrder(u[r + 9]),
-    }, px);
-    if (u[r + 7] < pBlur && ks > 1) {
-      gaussianKernel(ks, sigma[0] + (sigma[1] - sigma[0]) * u[r + 8], kernel);
+    colourOps(dst, c, plane, p, px);
+    if (p.blur) {
+      gaussianKernel(ks, p.sigma, kernel);
       blurImage(dst, c, oh, ow, kernel, ks, tmp);
     }
-    if (doNorm) {
+    if (plan.normalize) {
       for (let k = 0; k < c; k++) {
         const inv = 1 / sd[k], mk = mu[k], o = k * plane;
-        for (let p = 0; p < plane; p++) dst[o + p] = (dst[o + p] - mk) * inv;
+        for (let q = 0; q < plane; q++) dst[o + q] = (dst[o + q] - mk) * inv;
       }
     }
   }

@@ -37,7 +37,16 @@ export {
   gatherSplit,
   sequentialBatches,
 } from "./batches.ts";
-export { augmentImages, type ImageAugmentOptions, normalizeImages } from "./augment_image.ts";
+export {
+  augmentImages,
+  type ImageAugmentOptions,
+  type ImageAugmentParams,
+  imageAugmentParams,
+  type ImageAugmentPlan,
+  type JitterOp,
+  normalizeImages,
+} from "./augment_image.ts";
+export { augmentImagesOn, shiftHueOn } from "./augment_image_tensor.ts";
 export {
   dropNoise,
   type DropNoiseOptions,

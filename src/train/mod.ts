@@ -84,5 +84,5 @@ export {
   writeChart,
   writeResults,
 } from "./report.ts";
-export { augmentedView, plainBatch, toTensors } from "./views.ts";
+export { augmentedView, augmentedViewOn, plainBatch, toTensors } from "./views.ts";
 export { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer, type StepPhase } from "./step.ts";

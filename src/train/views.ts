@@ -7,8 +7,10 @@ import type { ModalityArray, MultimodalSplit } from "../data/types.ts";
 import { gatherModality } from "../data/batches.ts";
 import { dropNoise, gaussianNoise } from "../data/augment_sequence.ts";
 import { augmentImages, normalizeImages } from "../data/augment_image.ts";
+import { augmentImagesOn } from "../data/augment_image_tensor.ts";
 import type { Philox } from "../random/philox.ts";
-import { type Tensor, tensor } from "../tensor/mod.ts";
+import type { Backend } from "../backend/backend.ts";
+import { backend, Tensor, tensor, tidy } from "../tensor/mod.ts";
 
 /** Tensors of modality arrays (one per modality). */
 export function toTensors(mods: ModalityArray[]): Tensor[] {
@@ -31,13 +33,62 @@ export function toTensors(mods: ModalityArray[]): Tensor[] {
  * B coins, then its normals), then one `dropNoise` call over all sequence modalities in modality order.
  */
 export function augmentedView(split: MultimodalSplit, rows: Int32Array, rng: Philox): ModalityArray[] {
+  return viewOf(split, rows, rng, (m) => augmentImages(m, rng), (m) => m);
+}
+
+/**
+ * {@link augmentedView} with the images augmented on backend `on` (default: the active one) and every
+ * modality returned as a tensor there, one per modality in modality order: each image modality's gathered
+ * rows are uploaded and augmented with `augmentImagesOn` (the same recipe and parameters, float32 pixel
+ * work on `on`), the vector and sequence modalities are augmented on the host as in {@link augmentedView}
+ * and uploaded. The draw order from `rng` is {@link augmentedView}'s exactly (every image modality in
+ * modality order, B·DRAWS_PER_IMAGE uniforms each, drawn on the host; then every vector modality's coins
+ * and normals; then one `dropNoise` over the sequence modalities), so the generator ends at the same
+ * offset and the tensors equal `toTensors(augmentedView(...))` within float32 rounding of the images.
+ * Intermediate tensors are freed.
+ *
+ * @example
+ * ```ts
+ * import { augmentedViewOn, backend, type MultimodalSplit, Philox } from "./mod.ts";
+ * const split: MultimodalSplit = {
+ *   modalities: [
+ *     { kind: "image", shape: [4, 3, 8, 8], data: new Float32Array(4 * 3 * 8 * 8).fill(0.5) },
+ *     { kind: "vector", shape: [4, 5], data: new Float32Array(4 * 5) },
+ *   ],
+ *   labels: {},
+ * };
+ * const [img, vec] = augmentedViewOn(split, Int32Array.from([0, 2]), new Philox(1), backend());
+ * console.log(img.shape, vec.shape); // [2, 3, 8, 8] [2, 5]
+ * ```
+ */
+export function augmentedViewOn(
+  split: MultimodalSplit,
+  rows: Int32Array,
+  rng: Philox,
+  on: Backend = backend(),
+): Tensor[] {
+  const upload = (m: ModalityArray) => new Tensor(on.fromHost(m.data), [...m.shape], on);
+  return tidy(() => viewOf(split, rows, rng, (m) => augmentImagesOn(upload(m), rng), upload));
+}
+
+/**
+ * The rows' view in {@link augmentedView}'s draw order, images through `image` (which draws from rng) and
+ * the host-augmented vector and sequence modalities through `other`.
+ */
+function viewOf<T>(
+  split: MultimodalSplit,
+  rows: Int32Array,
+  rng: Philox,
+  image: (m: ModalityArray) => T,
+  other: (m: ModalityArray) => T,
+): T[] {
   const mods = split.modalities.map((m) => gatherModality(m, rows));
-  const out: ModalityArray[] = new Array(mods.length);
+  const out: T[] = new Array(mods.length);
   mods.forEach((m, i) => {
-    if (m.kind === "image") out[i] = augmentImages(m, rng);
+    if (m.kind === "image") out[i] = image(m);
   });
   mods.forEach((m, i) => {
-    if (m.kind === "vector") out[i] = gaussianNoise(m, rng);
+    if (m.kind === "vector") out[i] = other(gaussianNoise(m, rng));
   });
   const seqs: number[] = [];
   mods.forEach((m, i) => {
@@ -45,7 +96,7 @@ export function augmentedView(split: MultimodalSplit, rows: Int32Array, rng: Phi
   });
   if (seqs.length) {
     const aug = dropNoise(seqs.map((i) => mods[i]), rng);
-    seqs.forEach((i, k) => (out[i] = aug[k]));
+    seqs.forEach((i, k) => (out[i] = other(aug[k])));
   }
   return out;
 }
