@@ -1,4 +1,4 @@
-/** Scalar math helpers shared by the CPU kernels. */
+/** Scalar math helpers shared by the CPU kernels (and, for the erfc fit, by the gpu.js kernels). */
 
 /**
  * erf(x) from the Numerical Recipes Chebyshev fit of erfc (fractional error below 1.2e-7; the largest
@@ -7,18 +7,25 @@
 export function erf(x: number): number {
   const ax = Math.abs(x);
   const t = 1 / (1 + 0.5 * ax);
-  const y = t *
-    expf(
-      -ax * ax - 1.26551223 +
-        t * (1.00002368 +
-            t * (0.37409196 +
-                t * (0.09678418 +
-                    t * (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  const y = t * expf(erfcFitExponent(ax, t));
   return x < 0 ? y - 1 : 1 - y;
+}
+
+/**
+ * The exponent of the erfc fit at |x| = ax, t = 1 / (1 + ax / 2): erfc(ax) ≈ t · e^(this). The fit's
+ * constants live only here: the gpu.js backend compiles this function into its kernels as a helper
+ * (src/backend/gpujs/kernels_elementwise.ts), so it must stay plain arithmetic on its arguments, with no
+ * reference to anything else in this module.
+ */
+export function erfcFitExponent(ax: number, t: number): number {
+  return -ax * ax - 1.26551223 +
+    t * (1.00002368 +
+        t * (0.37409196 +
+            t * (0.09678418 +
+                t * (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
 }
 
 /** 1/√2, the erf argument scale of exact GELU: Φ(x) = (1 + erf(x/√2)) / 2. */

@@ -18,18 +18,26 @@ import type {
   UnaryGradOp,
   UnaryOp,
 } from "../backend.ts";
-import { geometryInts } from "../backend.ts";
+import { geometryInts, REDUCE_OPS } from "../backend.ts";
 import { CpuBackend } from "../cpu/cpu_backend.ts";
 import { cpu } from "../cpu/storage.ts";
 import { copyStridedKernel } from "../cpu/reduce_copy.ts";
 import { registerBackend } from "../registry.ts";
-import { type GpuJsMode, type KernelArg, type KernelBody, type KernelRunner, openGpuJs } from "./runtime.ts";
+import {
+  type GpuJsMode,
+  type KernelArg,
+  type KernelBody,
+  type KernelHelper,
+  type KernelRunner,
+  openGpuJs,
+} from "./runtime.ts";
 import {
   BINARY_CODES,
+  BINARY_HELPERS,
   binaryDenseKernel,
   binaryStridedKernel,
+  ERF_HELPERS,
   ERF_USERS,
-  gpuErf,
   SCALAR_KERNELS,
   UNARY_GRAD_KERNELS,
   UNARY_KERNELS,
@@ -39,29 +47,24 @@ import {
   copySpanKernel,
   gatherRowsKernel,
   gatherStridedKernel,
-  reduceArgKernel,
-  reduceExtremumKernel,
-  reduceSumKernel,
+  reduceKernel,
   scatterAddKernel,
 } from "./kernels_data.ts";
 import {
-  adamwMKernel,
-  adamwParamKernel,
-  adamwVKernel,
+  adamwKernel,
   col2imKernel,
-  gradMeansKernel,
   im2colKernel,
   matmulKernel,
   maxPoolKernel,
   normalizeGradKernel,
   normalizeOutKernel,
   rowMaxKernel,
-  rowMeanKernel,
   rowRstdKernel,
-  rowSumSplitKernel,
+  rowSumKernel,
   softmaxGradKernel,
   softmaxOutKernel,
   softmaxSumKernel,
+  SPLIT_HELPERS,
 } from "./kernels_nn.ts";
 import {
   contiguousStrides,
@@ -89,6 +92,11 @@ export interface GpuJsOptions {
   mode?: GpuJsMode;
 }
 
+/** The helpers of the kernels of `op` (gpuErf and what it calls for the erf users, else none). */
+function erfHelpers(op: UnaryOp | UnaryGradOp): readonly KernelHelper[] {
+  return ERF_USERS.has(op) ? ERF_HELPERS : [];
+}
+
 /**
  * A destination view is written by a gather over its span (one kernel) when the span is at most this many
  * times its element count; sparser views gather their elements and scatter them on the host.
@@ -103,14 +111,16 @@ const FALLBACKS: readonly string[] = [
   "randomUniform: Philox4x32-10 on the host (the CPU backend's generator, bit-equal to it), not a kernel",
 ];
 
-/** The index check of the CPU's gather and scatter-add, with its message. */
-function checkIndices(idx: Float32Array, n: number, axisLen: number): void {
+/** The first n indices of gather and scatter-add, after the CPU's index check (with its message). */
+function checkedIndices(idx: Storage, n: number, axisLen: number): Float32Array {
+  const id = cpu(idx).data;
   for (let j = 0; j < n; j++) {
-    const v = idx[j];
+    const v = id[j];
     if (!(v >= 0 && v < axisLen) || v !== Math.floor(v)) {
       throw new RangeError(`index ${v} out of range for axis of length ${axisLen}`);
     }
   }
+  return id;
 }
 
 /**
@@ -221,9 +231,15 @@ export class GpuJsBackend implements Backend {
 
   // ---- launches ----------------------------------------------------------------------------------------
 
-  /** Runs kernel `name` over `size` threads; returns its output. */
-  private launch(name: string, body: KernelBody, size: number, args: KernelArg[], erf = false): Float32Array {
-    return this.k.run(name, body, size, args, erf ? [gpuErf] : []);
+  /** Runs kernel `name` (with the helper functions it calls) over `size` threads; returns its output. */
+  private launch(
+    name: string,
+    body: KernelBody,
+    size: number,
+    args: KernelArg[],
+    helpers: readonly KernelHelper[] = [],
+  ): Float32Array {
+    return this.k.run(name, body, size, args, helpers);
   }
 
   /** Runs a kernel over `size` threads and copies its output into the start of `out`. */
@@ -233,10 +249,10 @@ export class GpuJsBackend implements Backend {
     body: KernelBody,
     size: number,
     args: KernelArg[],
-    erf = false,
+    helpers: readonly KernelHelper[] = [],
   ): void {
     if (size === 0) return;
-    cpu(out).data.set(this.launch(name, body, size, args, erf));
+    cpu(out).data.set(this.launch(name, body, size, args, helpers));
   }
 
   /** Throws where a loop of `n` trips would pass the kernels' compiled loop bound (gpu.js stops silently). */
@@ -248,16 +264,28 @@ export class GpuJsBackend implements Backend {
     }
   }
 
+  /** Per row of x [rows, cols]: Σ x (withY 0) or Σ x · y (withY 1), over `divisor`, as (hi, lo) pairs. */
+  private rowSums(
+    x: Float32Array,
+    y: Float32Array,
+    rows: number,
+    cols: number,
+    withY: number,
+    divisor: number,
+  ): Float32Array {
+    return this.launch("rows.sum", rowSumKernel, 2 * rows, [x, y, cols, withY, divisor], SPLIT_HELPERS);
+  }
+
   // ---- elementwise -------------------------------------------------------------------------------------
 
   /** out = op(x) elementwise. */
   unary(op: UnaryOp, x: Storage, out: Storage): void {
-    this.into(out, `unary.${op}`, UNARY_KERNELS[op], out.size, [cpu(x).data], ERF_USERS.has(op));
+    this.into(out, `unary.${op}`, UNARY_KERNELS[op], out.size, [cpu(x).data], erfHelpers(op));
   }
   /** out = gy · op'(x) elementwise. */
   unaryGrad(op: UnaryGradOp, x: Storage, gy: Storage, out: Storage): void {
     const args = [cpu(x).data, cpu(gy).data];
-    this.into(out, `unaryGrad.${op}`, UNARY_GRAD_KERNELS[op], out.size, args, ERF_USERS.has(op));
+    this.into(out, `unaryGrad.${op}`, UNARY_GRAD_KERNELS[op], out.size, args, erfHelpers(op));
   }
   /** out = op(x; a, b) elementwise. */
   scalar(op: ScalarOp, x: Storage, out: Storage, a: number, b = 0): void {
@@ -281,7 +309,7 @@ export class GpuJsBackend implements Backend {
     const dense = contiguousStrides(view.shape);
     const isDense = (st: number[]) => st.every((s, d) => s === dense[d]);
     if (isDense(view.strides[0]) && isDense(view.strides[1])) {
-      od.set(this.launch("binary.dense", binaryDenseKernel, total, [ad, bd, code]));
+      od.set(this.launch("binary.dense", binaryDenseKernel, total, [ad, bd, code], BINARY_HELPERS));
       return;
     }
     const blockSize = sizeOfShape(view.shape.slice(-8));
@@ -296,7 +324,8 @@ export class GpuJsBackend implements Backend {
         padFront(inner.shape, 1),
         code,
       ];
-      od.set(this.launch("binary.strided", binaryStridedKernel, blockSize, args), block * blockSize);
+      const res = this.launch("binary.strided", binaryStridedKernel, blockSize, args, BINARY_HELPERS);
+      od.set(res, block * blockSize);
     });
   }
   /** out = cond != 0 ? a : b elementwise. */
@@ -316,11 +345,7 @@ export class GpuJsBackend implements Backend {
       return;
     }
     this.checkLoop(r, "a reduction length");
-    const xd = cpu(x).data;
-    if (op === "sum") this.into(out, "reduce.sum", reduceSumKernel, n, [xd, r, inner]);
-    else if (op === "max" || op === "min") {
-      this.into(out, "reduce.extremum", reduceExtremumKernel, n, [xd, r, inner, op === "max" ? 1 : 0]);
-    } else this.into(out, "reduce.arg", reduceArgKernel, n, [xd, r, inner, op === "argmax" ? 1 : -1]);
+    this.into(out, "reduce", reduceKernel, n, [cpu(x).data, r, inner, REDUCE_OPS.indexOf(op)]);
   }
 
   /** Copies `shape` elements from src (offset, strides) to dst (offset, strides). */
@@ -393,8 +418,7 @@ export class GpuJsBackend implements Backend {
     inner: number,
     nIdx: number,
   ): void {
-    const id = cpu(idx).data;
-    checkIndices(id, nIdx, axisLen);
+    const id = checkedIndices(idx, nIdx, axisLen);
     const n = outer * nIdx * inner;
     this.into(out, "gather", gatherRowsKernel, n, [cpu(x).data, id, axisLen, inner, nIdx]);
   }
@@ -409,8 +433,7 @@ export class GpuJsBackend implements Backend {
     inner: number,
     nIdx: number,
   ): void {
-    const id = cpu(idx).data;
-    checkIndices(id, nIdx, axisLen);
+    const id = checkedIndices(idx, nIdx, axisLen);
     const n = outer * axisLen * inner;
     if (n === 0 || nIdx === 0) return;
     // the positions j of each index value, in increasing j: start[a] .. start[a + 1] - 1 of `list`
@@ -474,7 +497,7 @@ export class GpuJsBackend implements Backend {
     this.checkLoop(cols, "a softmax row");
     const xd = cpu(x).data;
     const mx = this.launch("softmax.rowMax", rowMaxKernel, rows, [xd, cols]);
-    const sum2 = this.launch("softmax.rowSum", softmaxSumKernel, 2 * rows, [xd, mx, cols]);
+    const sum2 = this.launch("softmax.rowSum", softmaxSumKernel, 2 * rows, [xd, mx, cols], SPLIT_HELPERS);
     this.into(out, "softmax.out", softmaxOutKernel, rows * cols, [xd, mx, sum2, cols, log ? 1 : 0]);
   }
   /** Gradient of softmax / log-softmax from its output y and upstream gy. */
@@ -482,7 +505,7 @@ export class GpuJsBackend implements Backend {
     if (rows * cols === 0) return;
     this.checkLoop(cols, "a softmax row");
     const yd = cpu(y).data, gd = cpu(gy).data;
-    const sum2 = this.launch("rows.sumSplit", rowSumSplitKernel, 2 * rows, [gd, yd, cols, log ? 0 : 1]);
+    const sum2 = this.rowSums(gd, yd, rows, cols, log ? 0 : 1, 1); // Σ gy (log-softmax) or Σ gy·y
     this.into(out, "softmax.grad", softmaxGradKernel, rows * cols, [yd, gd, sum2, cols, log ? 1 : 0]);
   }
   /** out = (x - mean) · rstd per row; writes each row's mean and rstd. */
@@ -498,8 +521,8 @@ export class GpuJsBackend implements Backend {
     if (rows === 0) return;
     this.checkLoop(cols, "a row");
     const xd = cpu(x).data;
-    const mean2 = this.launch("rows.mean", rowMeanKernel, 2 * rows, [xd, cols]);
-    const rstd2 = this.launch("rows.rstd", rowRstdKernel, 2 * rows, [xd, mean2, cols, eps]);
+    const mean2 = this.rowSums(xd, xd, rows, cols, 0, cols); // y unread with withY 0
+    const rstd2 = this.launch("rows.rstd", rowRstdKernel, 2 * rows, [xd, mean2, cols, eps], SPLIT_HELPERS);
     this.into(out, "rows.normalize", normalizeOutKernel, rows * cols, [xd, mean2, rstd2, cols]);
     const md = cpu(mean).data, rd = cpu(rstd).data;
     for (let r = 0; r < rows; r++) {
@@ -519,12 +542,14 @@ export class GpuJsBackend implements Backend {
     if (rows * cols === 0) return;
     this.checkLoop(cols, "a row");
     const xd = cpu(xhat).data, gd = cpu(g).data;
-    const means4 = this.launch("rows.gradMeans", gradMeansKernel, 4 * rows, [gd, xd, cols]);
+    const meanG2 = this.rowSums(gd, gd, rows, cols, 0, cols);
+    const meanGx2 = this.rowSums(gd, xd, rows, cols, 1, cols);
     this.into(out, "rows.normalizeGrad", normalizeGradKernel, rows * cols, [
       xd,
       cpu(rstd).data,
       gd,
-      means4,
+      meanG2,
+      meanGx2,
       cols,
     ]);
   }
@@ -556,8 +581,7 @@ export class GpuJsBackend implements Backend {
     const { lr, beta1, beta2, eps, weightDecay, step } = args;
     const bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
     const pd = cpu(param).data, gd = cpu(grad).data, md = cpu(m).data, vd = cpu(v).data;
-    // all three from the old values, then stored
-    const p2 = this.launch("adamw.param", adamwParamKernel, n, [
+    const common = [
       pd,
       gd,
       md,
@@ -570,9 +594,9 @@ export class GpuJsBackend implements Backend {
       Math.sqrt(bc2),
       eps,
       1 - lr * weightDecay,
-    ]);
-    const m2 = this.launch("adamw.m", adamwMKernel, n, [md, gd, beta1, 1 - beta1]);
-    const v2 = this.launch("adamw.v", adamwVKernel, n, [vd, gd, beta2, 1 - beta2]);
+    ];
+    // the new parameter (want 0), m (1) and v (2), all three from the old values, then stored
+    const [p2, m2, v2] = [0, 1, 2].map((want) => this.launch("adamw", adamwKernel, n, [...common, want]));
     pd.set(p2);
     md.set(m2);
     vd.set(v2);

@@ -11,62 +11,49 @@
  * @example
  * ```ts ignore
  * import { openGpuJs } from "./src/backend/gpujs/runtime.ts";
- * import { reduceSumKernel } from "./src/backend/gpujs/kernels_data.ts";
+ * import { reduceKernel } from "./src/backend/gpujs/kernels_data.ts";
  * const runner = await openGpuJs("cpu");
- * // x viewed as [outer 2, r 3, inner 1]: the two row sums
- * console.log(runner.run("reduce.sum", reduceSumKernel, 2, [new Float32Array([1, 2, 3, 4, 5, 6]), 3, 1])); // [6, 15]
+ * // x viewed as [outer 2, r 3, inner 1]: the two row sums (op 0)
+ * const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+ * console.log(runner.run("reduce", reduceKernel, 2, [x, 3, 1, 0])); // [6, 15]
  * ```
  * @module
  */
 import type { KernelBody, KernelThis } from "./runtime.ts";
 
-/** Sums x [outer, r, inner] over r, in order, in the kernel's arithmetic (double on the CPU, as the reference). */
-export const reduceSumKernel: KernelBody = function (
-  this: KernelThis,
-  x: Float32Array,
-  r: number,
-  inner: number,
-): number {
-  const p = Math.floor((this.thread.x + 0.5) / inner);
-  const i = this.thread.x - p * inner;
-  let acc = 0;
-  for (let j = 0; j < r; j++) acc += x[(p * r + j) * inner + i];
-  return acc;
-};
-
 /**
- * Max (isMax 1) or min (0) over r, starting from the row's first element, so a NaN there propagates and a
- * later one is skipped (the CPU kernel's semantics).
+ * Reduces x [outer, r, inner] over r; `op` is the op's position in backend.ts's REDUCE_OPS (one kernel for
+ * the five ops: the branch is the same for every thread of a launch):
+ * - sum (0): in order, in the kernel's arithmetic (double on the CPU, as the reference);
+ * - max (1), min (2): from the row's first element, so a NaN there propagates and a later one is skipped
+ *   (the CPU kernel's semantics);
+ * - argmax (3), argmin (4): the index in [0, r) of the first maximum of ±x; NaN is never chosen.
  */
-export const reduceExtremumKernel: KernelBody = function (
+export const reduceKernel: KernelBody = function (
   this: KernelThis,
   x: Float32Array,
   r: number,
   inner: number,
-  isMax: number,
+  op: number,
 ): number {
   const p = Math.floor((this.thread.x + 0.5) / inner);
   const i = this.thread.x - p * inner;
-  let acc = x[p * r * inner + i];
-  for (let j = 1; j < r; j++) {
-    const v = x[(p * r + j) * inner + i];
-    if (isMax === 1) {
-      if (v > acc) acc = v;
-    } else if (v < acc) acc = v;
+  if (op === 0) {
+    let sum = 0;
+    for (let j = 0; j < r; j++) sum += x[(p * r + j) * inner + i];
+    return sum;
   }
-  return acc;
-};
-
-/** Index in [0, r) of the first maximum of sign · x (sign 1: argmax, -1: argmin); NaN is never chosen. */
-export const reduceArgKernel: KernelBody = function (
-  this: KernelThis,
-  x: Float32Array,
-  r: number,
-  inner: number,
-  sign: number,
-): number {
-  const p = Math.floor((this.thread.x + 0.5) / inner);
-  const i = this.thread.x - p * inner;
+  if (op === 1 || op === 2) {
+    let ext = x[p * r * inner + i];
+    for (let j = 1; j < r; j++) {
+      const v = x[(p * r + j) * inner + i];
+      if (op === 1) {
+        if (v > ext) ext = v;
+      } else if (v < ext) ext = v;
+    }
+    return ext;
+  }
+  const sign = op === 3 ? 1 : -1;
   let best = -Infinity;
   let bestJ = 0;
   for (let j = 0; j < r; j++) {

@@ -7,19 +7,22 @@
  * @example
  * ```ts ignore
  * import { openGpuJs } from "./src/backend/gpujs/runtime.ts";
- * import { gpuErf, UNARY_KERNELS } from "./src/backend/gpujs/kernels_elementwise.ts";
+ * import { ERF_HELPERS, UNARY_KERNELS } from "./src/backend/gpujs/kernels_elementwise.ts";
  * const runner = await openGpuJs("cpu");
  * const x = new Float32Array([-1, 0, 1]);
- * console.log(runner.run("unary.gelu", UNARY_KERNELS.gelu, 3, [x], [gpuErf])); // [-0.1587, 0, 0.8413]
+ * console.log(runner.run("unary.gelu", UNARY_KERNELS.gelu, 3, [x], ERF_HELPERS)); // [-0.1587, 0, 0.8413]
  * ```
  * @module
  */
-import type { BinaryOp, ScalarOp, UnaryGradOp, UnaryOp } from "../backend.ts";
-import type { KernelBody, KernelThis } from "./runtime.ts";
+import { BINARY_OPS, type BinaryOp, type ScalarOp, type UnaryGradOp, type UnaryOp } from "../backend.ts";
+import { erfcFitExponent } from "../cpu/math.ts";
+import type { KernelBody, KernelHelper, KernelThis } from "./runtime.ts";
 
 /**
  * erf(x) by the Numerical Recipes Chebyshev fit of erfc (fractional error below 1.2e-7), mirrored for
- * negative x: the fit of src/backend/cpu/math.ts, as a helper gpu.js compiles into the kernels that call it.
+ * negative x: the CPU's erf (src/backend/cpu/math.ts) with Math.exp for its table-driven expf, as a helper
+ * gpu.js compiles into the kernels that call it. The fit's constants are those of
+ * {@link erfcFitExponent}, itself a helper here (see {@link ERF_HELPERS}).
  *
  * @example
  * ```ts
@@ -30,17 +33,7 @@ import type { KernelBody, KernelThis } from "./runtime.ts";
 export function gpuErf(x: number): number {
   const ax = Math.abs(x);
   const t = 1 / (1 + 0.5 * ax);
-  const y = t *
-    Math.exp(
-      -ax * ax - 1.26551223 +
-        t * (1.00002368 +
-            t * (0.37409196 +
-                t * (0.09678418 +
-                    t * (-0.18628806 +
-                        t *
-                          (0.27886807 +
-                            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
+  const y = t * Math.exp(erfcFitExponent(ax, t));
   return x < 0 ? y - 1 : 1 - y;
 }
 
@@ -54,6 +47,17 @@ export function gpuErf(x: number): number {
  * ```
  */
 export const ERF_USERS: ReadonlySet<string> = new Set(["gelu"]);
+
+/**
+ * The helpers the kernels of {@link ERF_USERS} are compiled with: {@link gpuErf} and the function it calls.
+ *
+ * @example
+ * ```ts
+ * import { ERF_HELPERS } from "./src/backend/gpujs/kernels_elementwise.ts";
+ * console.log(ERF_HELPERS.map((f) => f.name)); // ["gpuErf", "erfcFitExponent"]
+ * ```
+ */
+export const ERF_HELPERS: readonly KernelHelper[] = [gpuErf, erfcFitExponent];
 
 // Literal constants (a kernel body cannot read module variables): 1/√2 = 0.7071067811865476,
 // 1/√(2π) = 0.3989422804014327, √(2/π) = 0.7978845608028654 (the values of src/backend/cpu/math.ts).
@@ -205,7 +209,8 @@ export const SCALAR_KERNELS: Readonly<Record<ScalarOp, KernelBody>> = {
 };
 
 /**
- * The op code a binary kernel takes: the op's position in this list.
+ * The op code a binary kernel takes: the op's position in backend.ts's BINARY_OPS (the numbering of the
+ * native kernels too).
  *
  * @example
  * ```ts
@@ -213,23 +218,47 @@ export const SCALAR_KERNELS: Readonly<Record<ScalarOp, KernelBody>> = {
  * console.log(BINARY_CODES.indexOf("mul")); // 2
  * ```
  */
-export const BINARY_CODES: readonly BinaryOp[] = [
-  "add",
-  "sub",
-  "mul",
-  "div",
-  "pow",
-  "max",
-  "min",
-  "gt",
-  "lt",
-  "eq",
-];
+export const BINARY_CODES: readonly BinaryOp[] = BINARY_OPS;
 
 /**
- * A binary op over the output shape, padded to MAX_RANK = 8 dims (./layout.ts; the body's literal 7 is MAX_RANK - 1): the thread's multi-index (last dim
- * fastest) walks a and b by their strides from their offsets. `op` is the op's code ({@link BINARY_CODES});
- * one kernel serves all ten ops (the branch is the same for every thread of a launch).
+ * x op y for the op's code ({@link BINARY_CODES}): the helper both binary kernels call (passed to gpu.js
+ * with them, see {@link BINARY_HELPERS}).
+ *
+ * @example
+ * ```ts
+ * import { BINARY_CODES, binaryOp } from "./src/backend/gpujs/kernels_elementwise.ts";
+ * console.log(binaryOp(6, 4, BINARY_CODES.indexOf("sub"))); // 2
+ * ```
+ */
+export function binaryOp(x: number, y: number, op: number): number {
+  if (op === 0) return x + y;
+  if (op === 1) return x - y;
+  if (op === 2) return x * y;
+  if (op === 3) return x / y;
+  if (op === 4) return Math.pow(x, y);
+  if (op === 5) return x > y ? x : y;
+  if (op === 6) return x < y ? x : y;
+  if (op === 7) return x > y ? 1 : 0;
+  if (op === 8) return x < y ? 1 : 0;
+  return x === y ? 1 : 0;
+}
+
+/**
+ * The helpers of {@link binaryStridedKernel} and {@link binaryDenseKernel}.
+ *
+ * @example
+ * ```ts
+ * import { BINARY_HELPERS } from "./src/backend/gpujs/kernels_elementwise.ts";
+ * console.log(BINARY_HELPERS.length); // 1
+ * ```
+ */
+export const BINARY_HELPERS: readonly KernelHelper[] = [binaryOp];
+
+/**
+ * A binary op over the output shape, padded to MAX_RANK = 8 dims (./layout.ts; the body's literal 7 is
+ * MAX_RANK - 1): the thread's multi-index (last dim fastest) walks a and b by their strides from their
+ * offsets. `op` is the op's code ({@link BINARY_CODES}); one kernel serves all ten ops (the branch is the
+ * same for every thread of a launch).
  *
  * Index arithmetic divides with `Math.floor((r + 0.5) / d)`, exact for integers in double arithmetic and
  * robust to float32 division on a GPU; the walk stops once the remaining index is 0.
@@ -256,18 +285,7 @@ export const binaryStridedKernel: KernelBody = function (
     bi += i * bSt[d];
     rem = q;
   }
-  const x = a[ai];
-  const y = b[bi];
-  if (op === 0) return x + y;
-  if (op === 1) return x - y;
-  if (op === 2) return x * y;
-  if (op === 3) return x / y;
-  if (op === 4) return Math.pow(x, y);
-  if (op === 5) return x > y ? x : y;
-  if (op === 6) return x < y ? x : y;
-  if (op === 7) return x > y ? 1 : 0;
-  if (op === 8) return x < y ? 1 : 0;
-  return x === y ? 1 : 0;
+  return binaryOp(a[ai], b[bi], op);
 };
 
 /** The binary ops on two operands laid out like the output (no index arithmetic). */
@@ -277,18 +295,7 @@ export const binaryDenseKernel: KernelBody = function (
   b: Float32Array,
   op: number,
 ): number {
-  const x = a[this.thread.x];
-  const y = b[this.thread.x];
-  if (op === 0) return x + y;
-  if (op === 1) return x - y;
-  if (op === 2) return x * y;
-  if (op === 3) return x / y;
-  if (op === 4) return Math.pow(x, y);
-  if (op === 5) return x > y ? x : y;
-  if (op === 6) return x < y ? x : y;
-  if (op === 7) return x > y ? 1 : 0;
-  if (op === 8) return x < y ? 1 : 0;
-  return x === y ? 1 : 0;
+  return binaryOp(a[this.thread.x], b[this.thread.x], op);
 };
 
 /** out = cond != 0 ? a : b (NaN counts as nonzero, as on the CPU). */

@@ -19,7 +19,7 @@
  * ```
  * @module
  */
-import type { KernelBody, KernelThis } from "./runtime.ts";
+import type { KernelBody, KernelHelper, KernelThis } from "./runtime.ts";
 
 /**
  * C = alpha · op(A) op(B) + beta · C for one or more batch items: thread t is (item, row, col) of the
@@ -70,6 +70,34 @@ export const rowMaxKernel: KernelBody = function (this: KernelThis, x: Float32Ar
   return mx;
 };
 
+/**
+ * Part `part` of v as the two float32 values of the module's row statistics: hi = fround(v) (part 0) or
+ * lo = v - hi (part 1). A helper gpu.js compiles into the kernels that call it ({@link SPLIT_HELPERS}).
+ *
+ * @example
+ * ```ts
+ * import { splitPart } from "./src/backend/gpujs/kernels_nn.ts";
+ * const hi = splitPart(0.1, 0), lo = splitPart(0.1, 1);
+ * console.log(hi === Math.fround(0.1), hi + lo === 0.1); // true true
+ * ```
+ */
+export function splitPart(v: number, part: number): number {
+  const hi = Math.fround(v);
+  return part === 0 ? hi : v - hi;
+}
+
+/**
+ * The helpers of the kernels that write (hi, lo) pairs: {@link softmaxSumKernel}, {@link rowSumKernel} and
+ * {@link rowRstdKernel}.
+ *
+ * @example
+ * ```ts
+ * import { SPLIT_HELPERS } from "./src/backend/gpujs/kernels_nn.ts";
+ * console.log(SPLIT_HELPERS.length); // 1
+ * ```
+ */
+export const SPLIT_HELPERS: readonly KernelHelper[] = [splitPart];
+
 /** Σ_j exp(x[r, j] - mx[r]) per row, as (hi, lo) pairs: thread 2r + part. */
 export const softmaxSumKernel: KernelBody = function (
   this: KernelThis,
@@ -82,8 +110,7 @@ export const softmaxSumKernel: KernelBody = function (
   const m = mx[r];
   let s = 0;
   for (let j = 0; j < cols; j++) s += Math.exp(x[base + j] - m);
-  const hi = Math.fround(s);
-  return this.thread.x - 2 * r === 0 ? hi : s - hi;
+  return splitPart(s, this.thread.x - 2 * r);
 };
 
 /**
@@ -105,13 +132,17 @@ export const softmaxOutKernel: KernelBody = function (
   return Math.fround(Math.exp(v - mx[r])) * (1 / s);
 };
 
-/** Σ_j x[r, j] (withY 0) or Σ_j x[r, j] · y[r, j] (withY 1) per row, as (hi, lo) pairs: thread 2r + part. */
-export const rowSumSplitKernel: KernelBody = function (
+/**
+ * Σ_j x[r, j] (withY 0) or Σ_j x[r, j] · y[r, j] (withY 1) per row, divided by `divisor` (1: the sum itself,
+ * as x / 1 is x; cols: the mean), as (hi, lo) pairs: thread 2r + part. y is not read with withY 0.
+ */
+export const rowSumKernel: KernelBody = function (
   this: KernelThis,
   x: Float32Array,
   y: Float32Array,
   cols: number,
   withY: number,
+  divisor: number,
 ): number {
   const r = Math.floor((this.thread.x + 0.5) / 2);
   const base = r * cols;
@@ -121,8 +152,7 @@ export const rowSumSplitKernel: KernelBody = function (
   } else {
     for (let j = 0; j < cols; j++) s += x[base + j];
   }
-  const hi = Math.fround(s);
-  return this.thread.x - 2 * r === 0 ? hi : s - hi;
+  return splitPart(s / divisor, this.thread.x - 2 * r);
 };
 
 /** softmax backward from y: y · (gy - Σ gy·y); log-softmax (log 1): gy - exp(y) · Σ gy. */
@@ -141,17 +171,6 @@ export const softmaxGradKernel: KernelBody = function (
   return y[t] * (gy[t] - s);
 };
 
-/** Each row's mean Σ x / cols, as (hi, lo) pairs: thread 2r + part. */
-export const rowMeanKernel: KernelBody = function (this: KernelThis, x: Float32Array, cols: number): number {
-  const r = Math.floor((this.thread.x + 0.5) / 2);
-  const base = r * cols;
-  let s = 0;
-  for (let j = 0; j < cols; j++) s += x[base + j];
-  const mu = s / cols;
-  const hi = Math.fround(mu);
-  return this.thread.x - 2 * r === 0 ? hi : mu - hi;
-};
-
 /** Each row's 1 / √(Σ (x - mean)² / cols + eps), as (hi, lo) pairs: thread 2r + part. */
 export const rowRstdKernel: KernelBody = function (
   this: KernelThis,
@@ -168,9 +187,7 @@ export const rowRstdKernel: KernelBody = function (
     const d = x[base + j] - mu;
     v += d * d;
   }
-  const rs = 1 / Math.sqrt(v / cols + eps);
-  const hi = Math.fround(rs);
-  return this.thread.x - 2 * r === 0 ? hi : rs - hi;
+  return splitPart(1 / Math.sqrt(v / cols + eps), this.thread.x - 2 * r);
 };
 
 /** (x - mean) · rstd per element of [rows, cols]. */
@@ -186,41 +203,22 @@ export const normalizeOutKernel: KernelBody = function (
 };
 
 /**
- * mean(g) (parts 0, 1) and mean(g · xhat) (parts 2, 3) of each row as (hi, lo) pairs: thread 4r + part.
+ * rstd · (g - mean(g) - xhat · mean(g · xhat)) per element, the two means as (hi, lo) pairs per row
+ * ({@link rowSumKernel} with divisor cols).
  */
-export const gradMeansKernel: KernelBody = function (
-  this: KernelThis,
-  g: Float32Array,
-  xhat: Float32Array,
-  cols: number,
-): number {
-  const r = Math.floor((this.thread.x + 0.5) / 4);
-  const part = this.thread.x - 4 * r;
-  const base = r * cols;
-  let s = 0;
-  if (part < 1.5) {
-    for (let j = 0; j < cols; j++) s += g[base + j];
-  } else {
-    for (let j = 0; j < cols; j++) s += g[base + j] * xhat[base + j];
-  }
-  const mean = s / cols;
-  const hi = Math.fround(mean);
-  return part === 0 || part === 2 ? hi : mean - hi;
-};
-
-/** rstd · (g - mean(g) - xhat · mean(g · xhat)) per element. */
 export const normalizeGradKernel: KernelBody = function (
   this: KernelThis,
   xhat: Float32Array,
   rstd: Float32Array,
   g: Float32Array,
-  means4: Float32Array,
+  meanG2: Float32Array,
+  meanGx2: Float32Array,
   cols: number,
 ): number {
   const t = this.thread.x;
   const r = Math.floor((t + 0.5) / cols);
-  const mg = means4[4 * r] + means4[4 * r + 1];
-  const mgx = means4[4 * r + 2] + means4[4 * r + 3];
+  const mg = meanG2[2 * r] + meanG2[2 * r + 1];
+  const mgx = meanGx2[2 * r] + meanGx2[2 * r + 1];
   return rstd[r] * (g[t] - mg - xhat[t] * mgx);
 };
 
@@ -325,34 +323,13 @@ export const maxPoolKernel: KernelBody = function (
 // AdamW takes 1 - beta1 and 1 - beta2 from the host (double there): in float32 arithmetic 1 - 0.999
 // would carry a 1e-5 relative error into every second moment.
 
-/** AdamW's new first moment: beta1 · m + (1 - beta1) · g. */
-export const adamwMKernel: KernelBody = function (
-  this: KernelThis,
-  m: Float32Array,
-  g: Float32Array,
-  beta1: number,
-  oneMinusBeta1: number,
-): number {
-  return beta1 * m[this.thread.x] + oneMinusBeta1 * g[this.thread.x];
-};
-
-/** AdamW's new second moment: beta2 · v + (1 - beta2) · g². */
-export const adamwVKernel: KernelBody = function (
-  this: KernelThis,
-  v: Float32Array,
-  g: Float32Array,
-  beta2: number,
-  oneMinusBeta2: number,
-): number {
-  const gi = g[this.thread.x];
-  return beta2 * v[this.thread.x] + oneMinusBeta2 * gi * gi;
-};
-
 /**
- * AdamW's new parameter from the old moments (recomputing the new ones in the kernel's arithmetic, as the
- * CPU kernel uses them before rounding): p · decay - stepSize · m' / (√v' / √bc2 + eps).
+ * One AdamW element from the old values: the new first moment m' = beta1 · m + (1 - beta1) · g (want 1),
+ * the new second moment v' = beta2 · v + (1 - beta2) · g² (want 2), or the new parameter (want 0)
+ * p · decay - stepSize · m' / (√v' / √bc2 + eps), from the new moments in the kernel's arithmetic, before
+ * their float32 rounding, as the CPU kernel uses them.
  */
-export const adamwParamKernel: KernelBody = function (
+export const adamwKernel: KernelBody = function (
   this: KernelThis,
   p: Float32Array,
   g: Float32Array,
@@ -366,10 +343,13 @@ export const adamwParamKernel: KernelBody = function (
   sqrtBc2: number,
   eps: number,
   decay: number,
+  want: number,
 ): number {
   const t = this.thread.x;
   const gi = g[t];
   const mi = beta1 * m[t] + oneMinusBeta1 * gi;
   const vi = beta2 * v[t] + oneMinusBeta2 * gi * gi;
+  if (want === 1) return mi;
+  if (want === 2) return vi;
   return p[t] * decay - stepSize * mi / (Math.sqrt(vi) / sqrtBc2 + eps);
 };
