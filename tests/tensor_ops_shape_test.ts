@@ -20,13 +20,14 @@ import {
   squeeze,
   stack,
   sum,
-  type Tensor,
+  Tensor,
   tensor,
   tidy,
   transpose,
   unsqueeze,
   variance,
 } from "../src/tensor/mod.ts";
+import { CpuBackend } from "../src/backend/cpu/cpu_backend.ts";
 import { Philox } from "../src/random/philox.ts";
 import { fillBernoulliMask } from "../src/random/hash_mask.ts";
 import { assertClose, gradCheck, randTensor, rng } from "./helpers.ts";
@@ -243,4 +244,27 @@ Deno.test("dropout: the backend kernel draws the host mask's coins bit for bit; 
     const x = randTensor([3, 5]);
     gradCheck((t) => dropout(t, 0.4, true, new Philox(9)), [x]);
   });
+});
+
+Deno.test("indexSelect works on a tensor of a backend other than the active one (its index tensor goes there)", () => {
+  let uploads = 0;
+  class Counting extends CpuBackend {
+    override fromHost(v: Float32Array) {
+      uploads++;
+      return super.fromHost(v);
+    }
+  }
+  const other = new Counting({ quiet: true });
+  const values = Float32Array.from({ length: 12 }, (_, i) => i * 1.5 - 4);
+  const x = new Tensor(other.fromHost(values), [3, 4], other);
+  uploads = 0;
+  const y = indexSelect(x, 1, [3, 0, 3]);
+  assert.equal(uploads, 1, "the indices are uploaded to x's backend, not the active one");
+  assert.equal(y.backend, other, "the result lives on x's backend");
+  assert.deepEqual(
+    Array.from(y.dataSync()),
+    [0, 1, 2].flatMap((r) => [3, 0, 3].map((c) => values[r * 4 + c])),
+  );
+  x.dispose();
+  y.dispose();
 });
