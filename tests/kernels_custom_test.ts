@@ -14,11 +14,15 @@ import {
   mulScalar,
   numLiveTensors,
   sum,
-  type Tensor,
+  Tensor,
   tensor,
   tidy,
 } from "../src/tensor/mod.ts";
 import { assertClose, gradCheck, randTensor, randValues, rng } from "./helpers.ts";
+import type { Backend } from "../src/backend/backend.ts";
+import { CpuBackend } from "../src/backend/cpu/cpu_backend.ts";
+import { createCpuBackend } from "../src/backend/native/native_cpu_backend.ts";
+import { createGpuJsBackend } from "../src/backend/gpujs/gpujs_backend.ts";
 
 // ---- gpu.js's own CPU mode, when it can be loaded (skipped otherwise) -------------------------------------
 
@@ -189,6 +193,41 @@ Deno.test({
         flat(g.createKernel(c3).setOutput([4, 3, 2])()),
       );
     });
+  },
+});
+
+Deno.test({
+  name:
+    "kernels on tensors of each backend (TypeScript, native, gpujs) give gpu.js's results, on that backend",
+  ignore: gpu === null,
+  async fn() {
+    const g = gpu!;
+    const backends: [string, Backend][] = [
+      ["TypeScript CPU", new CpuBackend({ quiet: true })],
+      ["native CPU", createCpuBackend({ quiet: true })],
+      ["gpujs (cpu mode)", await createGpuJsBackend({ mode: "cpu" })],
+    ];
+    const r = rng();
+    const av = randValues([3, 5], r),
+      bv = randValues([5, 4], r),
+      xv = randValues([8], r),
+      yv = randValues([8], r);
+    const rows = (v: Float32Array, h: number, w: number) =>
+      Array.from({ length: h }, (_, i) => Array.from(v.subarray(i * w, (i + 1) * w)));
+    const mmRef = flat(
+      g.createKernel(matMult).setOutput([4, 3]).setConstants({ size: 5 })(rows(av, 3, 5), rows(bv, 5, 4)),
+    );
+    const addRef = flat(g.createKernel(doubleAdd).setOutput([8])(Array.from(xv), Array.from(yv)));
+    for (const [name, b] of backends) {
+      const on = (v: Float32Array, shape: number[]) => new Tensor(b.fromHost(v), shape, b);
+      const a = on(av, [3, 5]), c = on(bv, [5, 4]), x = on(xv, [8]), y = on(yv, [8]);
+      const mm = createKernel(matMult).setOutput([4, 3]).setConstants({ size: 5 })(a, c);
+      const ad = createKernel(doubleAdd).setOutput([8])(x, y);
+      assert.equal(mm.backend, b, `${name}: the result is on the arguments' backend`);
+      assertClose(mm.dataSync(), mmRef, 1e-5, 1e-5, `${name} matMult vs gpu.js`);
+      assertClose(ad.dataSync(), addRef, 1e-6, 1e-6, `${name} doubleAdd vs gpu.js`);
+      for (const t of [a, c, x, y, mm, ad]) t.dispose();
+    }
   },
 });
 
