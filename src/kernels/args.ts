@@ -125,6 +125,26 @@ function flattenInto(
 }
 
 /**
+ * Throws unless a tensor argument has at most 3 axes (what `a[z][y][x]` indexing reaches), naming the
+ * kernel, the argument and its shape.
+ *
+ * @example
+ * ```ts
+ * import { checkTensorArgument } from "./src/kernels/args.ts";
+ * import { zeros } from "./mod.ts";
+ * checkTensorArgument(zeros([2, 3]), 0, "k"); // fine; a [2, 2, 2, 2] tensor would throw
+ * ```
+ */
+export function checkTensorArgument(t: Tensor, index: number, kernel: string): void {
+  if (t.rank > 3) {
+    throw new Error(
+      `kernel "${kernel}": argument ${index} is a tensor of shape [${t.shape.join(", ")}]; ` +
+        "gpu.js-style kernels index at most 3 axes (reshape it first)",
+    );
+  }
+}
+
+/**
  * Converts one call argument to the view the body receives. Tensors are read through `read` (so a tensor
  * passed twice is read once per call); everything else is checked here.
  *
@@ -146,12 +166,7 @@ export function argumentView(
 ): KernelView {
   if (typeof arg === "number" || typeof arg === "boolean") return arg;
   if (arg instanceof Tensor) {
-    if (arg.rank > 3) {
-      throw new Error(
-        `kernel "${kernel}": argument ${index} is a tensor of shape [${arg.shape.join(", ")}]; ` +
-          "gpu.js-style kernels index at most 3 axes (reshape it first)",
-      );
-    }
+    checkTensorArgument(arg, index, kernel);
     return viewOf(read(arg), arg.shape);
   }
   if (Array.isArray(arg) || (ArrayBuffer.isView(arg) && !(arg instanceof DataView))) {

@@ -5,10 +5,11 @@
  * object has gpu.js's chaining setters (`setOutput`, `setConstants`, `setLoopMaxIterations`, `setPrecision`)
  * plus `setGradients`; calling it returns a float32 Tensor of shape [d?, h?, w] for an output [w, h?, d?].
  *
- * Where a C compiler is available, a call runs the body translated to C (./translate.ts, ./native.ts);
- * otherwise, or when the body is outside the translatable subset, it runs as JavaScript: once per output
- * element on the host. Either way Tensor arguments are read to host arrays once per call and the result is
- * uploaded to the arguments' backend. `kernel.mode` and `kernel.translationError` tell which path the last
+ * On CUDA tensors a call runs the body translated to CUDA C on the device, over the tensors' storages
+ * (./cuda.ts; the result stays there). Elsewhere, where a C compiler is available, it runs the body
+ * translated to C (./translate.ts, ./native.ts); otherwise, or when the body is outside the translatable
+ * subset, as JavaScript: once per output element on the host. On those host paths Tensor arguments are read
+ * to host arrays once per call and the result is uploaded to the arguments' backend. `kernel.mode` and `kernel.translationError` tell which path the last
  * call took and why; the setting `mode` ("auto", "native", "javascript") chooses. Gradient bodies always
  * run as JavaScript.
  *
@@ -24,9 +25,10 @@
 import { backend } from "../backend/registry.ts";
 import { record } from "../tensor/autograd.ts";
 import { type GradNode, registerGradient, Tensor } from "../tensor/mod.ts";
-import { argumentView, type KernelArg, type KernelView, viewOf } from "./args.ts";
+import { argumentView, checkTensorArgument, type KernelArg, type KernelView, viewOf } from "./args.ts";
 import { type KernelOutput, normalizeOutput, outputOfShape, type OutputSpec } from "./output.ts";
 import { type KernelBody, type KernelConstant, runBody } from "./run.ts";
+import { canRunTranslated, type CudaTranslations, runOnDevice } from "./cuda.ts";
 import {
   createNativeState,
   type KernelMode,
@@ -100,6 +102,8 @@ interface KernelState {
   precision: KernelPrecision;
   gradients: KernelGradients;
   native: NativeState;
+  /** The CUDA translations made for calls on CUDA tensors (./cuda.ts). */
+  cuda: CudaTranslations;
 }
 
 /** What a "kernels.custom" node keeps: the kernel's state at call time and the non-Tensor arguments. */
@@ -159,7 +163,6 @@ function execute(state: KernelState, args: readonly unknown[]): Tensor {
   const out = state.out;
   const tensors: Tensor[] = [];
   const layout: CustomAttrs["args"] = [];
-  const views: KernelView[] = [];
   const hostOf = new Map<Tensor, Float32Array>();
   const read = (t: Tensor): Float32Array => {
     let h = hostOf.get(t);
@@ -167,12 +170,11 @@ function execute(state: KernelState, args: readonly unknown[]): Tensor {
     return h;
   };
   args.forEach((a, i) => {
-    const v = argumentView(a, i, name, read);
-    views.push(v);
     if (a instanceof Tensor) {
+      checkTensorArgument(a, i, name);
       layout.push({ tensor: tensors.length });
       tensors.push(a);
-    } else layout.push({ view: v });
+    } else layout.push({ view: argumentView(a, i, name, read) });
   });
   const b = tensors.length ? tensors[0].backend : backend();
   tensors.forEach((t, k) => {
@@ -182,11 +184,17 @@ function execute(state: KernelState, args: readonly unknown[]): Tensor {
       );
     }
   });
+  const attrs: CustomAttrs = { state: { ...state }, out, args: layout };
+  const node = (): GradNode | null => record(OP, tensors, [], attrs as unknown as Record<string, unknown>);
+  if (canRunTranslated(b)) {
+    const items = layout.map((l) => "tensor" in l ? { tensor: tensors[l.tensor] } : l);
+    const onDevice = runOnDevice(state.native, state.cuda, b, out, items, state.constants);
+    if (onDevice) return new Tensor(onDevice, out.shape, b, node());
+  }
+  const views = layout.map((l, i) => "tensor" in l ? argumentView(tensors[l.tensor], i, name, read) : l.view);
   const values = runNative(state.native, out, views, state.constants) ??
     runBody(state.body, out, views, state.constants, `kernel "${name}"`);
-  const attrs: CustomAttrs = { state: { ...state }, out, args: layout };
-  const node: GradNode | null = record(OP, tensors, [], attrs as unknown as Record<string, unknown>);
-  return new Tensor(b.fromHost(values), out.shape, b, node);
+  return new Tensor(b.fromHost(values), out.shape, b, node());
 }
 
 /**
@@ -226,6 +234,7 @@ export function createKernel(fn: KernelBody, settings: KernelSettings = {}): Ker
     precision: "single",
     gradients: [],
     native: createNativeState(body, name, settings.mode ?? "auto"),
+    cuda: new Map(),
   };
   const kernel = ((...args: KernelArg[]) => execute(state, args)) as Kernel;
   const setters = {

@@ -27,11 +27,17 @@ import {
   translateKernel,
 } from "./translate.ts";
 
-/** The path a kernel call took: the translated C code or the JavaScript body. */
-export type KernelMode = "native" | "javascript";
+/**
+ * The path a kernel call took: the translated C code, the translation as CUDA C on the CUDA backend's device
+ * (tensor arguments there), or the JavaScript body.
+ */
+export type KernelMode = "native" | "cuda" | "javascript";
 
-/** The `mode` setting: "auto" (native where possible), "native" (or throw), "javascript" (never native). */
-export type KernelModeSetting = "auto" | KernelMode;
+/**
+ * The `mode` setting: "auto" (translated code where possible: CUDA C for CUDA tensors, else C), "native"
+ * (translated code, or throw), "javascript" (never translated).
+ */
+export type KernelModeSetting = "auto" | "native" | "javascript";
 
 /** The compiler flags of translated kernels (-lm for libm; no -ffast-math, which would change NaN handling). */
 export const KERNEL_FLAGS: readonly string[] = ["-O3", "-march=native", "-fno-math-errno", "-fopenmp", "-lm"];
@@ -145,14 +151,23 @@ export function loadTranslation(t: KernelTranslation): NativeKernelFn | { reason
 }
 
 /** One argument or constant as C takes it: a number, or flat row-major data with its shape. */
-type FlatValue = { kind: "scalar"; value: number } | {
+export type FlatValue = { kind: "scalar"; value: number } | {
   kind: Exclude<ArgKind, "scalar">;
   data: Float32Array;
   shape: number[];
 };
 
-/** Recovers the flat data behind a view made by args.ts's `viewOf` (rows are subarrays of one buffer). */
-function flatten(v: KernelView): FlatValue | null {
+/**
+ * Recovers the flat data behind a view made by args.ts's `viewOf` (rows are subarrays of one buffer), or
+ * null for an empty or ragged view.
+ *
+ * @example
+ * ```ts
+ * import { flattenView } from "./src/kernels/native.ts";
+ * console.log(flattenView(2.5)); // { kind: "scalar", value: 2.5 }
+ * ```
+ */
+export function flattenView(v: KernelView): FlatValue | null {
   if (typeof v === "number" || typeof v === "boolean") return { kind: "scalar", value: Number(v) };
   if (v instanceof Float32Array) return { kind: "array1", data: v, shape: [v.length] };
   if (!Array.isArray(v) || v.length === 0) return null;
@@ -246,13 +261,13 @@ export function runNative(
   if (unavailable) return fallback(unavailable, false);
   if (typeof st.parsed === "string") return fallback(st.parsed, true);
 
-  const flatArgs = args.map(flatten);
+  const flatArgs = args.map(flattenView);
   const bad = flatArgs.findIndex((a) => a === null);
   if (bad >= 0) return fallback(`argument ${bad} has a shape the C code cannot take (empty or ragged)`, true);
   const flatConsts: Record<string, FlatValue> = {};
   const constantKinds: Record<string, "scalar" | "array1"> = {};
   for (const [k, v] of Object.entries(constants)) {
-    const f = flatten(v);
+    const f = flattenView(v);
     if (f && (f.kind === "scalar" || f.kind === "array1")) {
       flatConsts[k] = f;
       constantKinds[k] = f.kind;

@@ -17,7 +17,7 @@ import {
   type UnaryOp,
 } from "../backend.ts";
 import { checkDriver, type CudaDriverLibrary } from "../../../ffi/cuda/driver.ts";
-import { type CudaDevice, openCudaDevice } from "./device.ts";
+import { type CudaDevice, loadExtraProgram, openCudaDevice } from "./device.ts";
 import { CudaStorage, dev, DevicePool } from "./memory.ts";
 import { Launcher, rowThreads } from "./launcher.ts";
 import { CublasGemm } from "./gemm.ts";
@@ -64,6 +64,8 @@ export class CudaBackend implements Backend {
   private scratchBytes = 0;
   private readonly u32 = new Uint32Array(1);
   private readonly f32 = new Float32Array(this.u32.buffer);
+  /** Custom kernels' programs already loaded, by source text (their handles are in the launcher's map). */
+  private readonly customSources = new Set<string>();
 
   /** Opens device `ordinal`; throws "CUDA unavailable: ..." (one line) when it cannot. */
   constructor(ordinal = 0) {
@@ -438,6 +440,51 @@ export class CudaBackend implements Backend {
     if (o.size === 0) return;
     this.k.pack().u64(xs.ptr).u64(o.ptr).i64(o.size).f64(keepProb * 4294967296).f64(scale).i32(seed | 0);
     this.k.launch1d("dropoutHash", o.size);
+  }
+
+  // Custom kernels (src/kernels)
+
+  /**
+   * Runs a custom kernel translated to CUDA C by src/kernels' `translateKernelCuda`, whose entry point is
+   * `symbol(float* out, int ox, int oy, int oz, const float* const* arrays, const int* dims, const double*
+   * scalars, int* status)`, one thread per output element. The program is compiled by NVRTC once (and
+   * cached on disk like the built-in kernels); the tables of array pointers, their dims and the scalars are
+   * uploaded for the call. Returns the status flag (0: every element written; 1: an element asked for the
+   * JavaScript path, which the caller reruns), so a call synchronises once.
+   */
+  runTranslatedKernel(
+    program: { source: string; symbol: string; blockSize: number },
+    out: Storage,
+    extent: [number, number, number],
+    arrays: Storage[],
+    dims: Int32Array,
+    scalars: Float64Array,
+  ): number {
+    if (!this.customSources.has(program.source)) {
+      for (const [name, fn] of loadExtraProgram(this.dev, program.source, [program.symbol])) {
+        this.dev.functions.set(name, fn);
+      }
+      this.customSources.add(program.source);
+    }
+    const pointers = new BigUint64Array(Math.max(1, arrays.length));
+    arrays.forEach((a, i) => pointers[i] = dev(a).ptr);
+    // the tables travel as raw bytes in float-sized storages (8 bytes = 2 floats for pointers and doubles)
+    const table = (bytes: ArrayBufferView) =>
+      this.fromHost(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
+    const ptrTable = table(pointers), dimTable = table(dims), scalarTable = table(scalars);
+    const status = this.alloc(1);
+    this.fill(status, 0); // float +0 has the bits of int 0
+    try {
+      const [ox, oy, oz] = extent;
+      this.k.pack().u64(dev(out).ptr).i32(ox).i32(oy).i32(oz).u64(dev(ptrTable).ptr).u64(dev(dimTable).ptr)
+        .u64(dev(scalarTable).ptr).u64(dev(status).ptr);
+      const n = ox * oy * oz;
+      if (n > 0) this.k.launch(program.symbol, Math.ceil(n / program.blockSize), program.blockSize);
+      const flag = this.readSync(status);
+      return new Int32Array(flag.buffer, flag.byteOffset, 1)[0];
+    } finally {
+      for (const t of [ptrTable, dimTable, scalarTable, status]) this.free(t);
+    }
   }
 
   sync(): void {

@@ -116,13 +116,19 @@ function writeCache(path: string, dir: string, image: Uint8Array): void {
   }
 }
 
-/** The kernel image for `cc`: from the disk cache, else compiled by NVRTC (CUBIN, or PTX if sm_XY fails). */
-function kernelImage(cc: [number, number]): { image: Uint8Array; from: string } {
-  const { source } = cudaProgramSource();
+/**
+ * The image of CUDA C `source` for `cc`: from the disk cache (files named `<prefix>-sm_XY-<hash>.cubin`),
+ * else compiled by NVRTC (CUBIN, or PTX if sm_XY fails).
+ */
+function kernelImage(
+  source: string,
+  cc: [number, number],
+  prefix: string,
+): { image: Uint8Array; from: string } {
   const sm = `sm_${cc[0]}${cc[1]}`;
   const key = fnv1a64(`${nvrtcVersion().join(".")}|${sm}|${source}`);
   const dir = cacheDir();
-  const path = dir ? `${dir}/cuda-kernels-${sm}-${key}.cubin` : null;
+  const path = dir ? `${dir}/${prefix}-${sm}-${key}.cubin` : null;
   const cached = path ? readCache(path) : null;
   if (cached && cached.length > 0) return { image: cached, from: `cached (${path})` };
   let compiled;
@@ -136,6 +142,35 @@ function kernelImage(cc: [number, number]): { image: Uint8Array; from: string } 
   }
   if (path && dir && compiled.kind === "cubin") writeCache(path, dir, compiled.image);
   return { image: compiled.image, from: `compiled ${compiled.kind} (${compiled.ms.toFixed(0)} ms)` };
+}
+
+/** Loads a module image and returns its kernel handles (CUfunction) by extern "C" name. */
+function loadModule(
+  lib: CudaDriverLibrary,
+  image: Uint8Array,
+  names: string[],
+): { module: bigint; functions: Map<string, bigint> } {
+  const modOut = new BigUint64Array(1);
+  checkDriver(lib, "cuModuleLoadData", lib.symbols.cuModuleLoadData(modOut, image));
+  const functions = new Map<string, bigint>();
+  const fnOut = new BigUint64Array(1);
+  for (const fn of names) {
+    const cname = new TextEncoder().encode(fn + "\0");
+    checkDriver(lib, `cuModuleGetFunction(${fn})`, lib.symbols.cuModuleGetFunction(fnOut, modOut[0], cname));
+    functions.set(fn, fnOut[0]);
+  }
+  return { module: modOut[0], functions };
+}
+
+/**
+ * Compiles (or takes from the disk cache) one more CUDA C program for the open device and loads it: the
+ * handles of its `names`, to be launched like the built-in kernels (custom kernels of src/kernels).
+ *
+ * @throws {Error} When NVRTC rejects the source (its log) or the driver cannot load it.
+ */
+export function loadExtraProgram(device: CudaDevice, source: string, names: string[]): Map<string, bigint> {
+  const image = kernelImage(source, device.computeCapability, "cuda-custom");
+  return loadModule(device.lib, image.image, names).functions;
 }
 
 /** Opens device `ordinal` (default 0), makes its primary context current and loads the kernels. */
@@ -160,21 +195,14 @@ export function openCudaDevice(ordinal = 0): CudaDevice {
     attribute(lib, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device),
   ];
   const smCount = attribute(lib, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device);
+  const program = cudaProgramSource();
   let image;
   try {
-    image = kernelImage(cc);
+    image = kernelImage(program.source, cc, "cuda-kernels");
   } catch (e) {
     throw new Error(`CUDA unavailable: cannot build the kernels (${firstLine(e)})`);
   }
-  const modOut = new BigUint64Array(1);
-  checkDriver(lib, "cuModuleLoadData", lib.symbols.cuModuleLoadData(modOut, image.image));
-  const functions = new Map<string, bigint>();
-  const fnOut = new BigUint64Array(1);
-  for (const fn of cudaProgramSource().names) {
-    const cname = new TextEncoder().encode(fn + "\0");
-    checkDriver(lib, `cuModuleGetFunction(${fn})`, lib.symbols.cuModuleGetFunction(fnOut, modOut[0], cname));
-    functions.set(fn, fnOut[0]);
-  }
+  const { module, functions } = loadModule(lib, image.image, program.names);
   return {
     lib,
     driverPath: probe.path,
@@ -183,7 +211,7 @@ export function openCudaDevice(ordinal = 0): CudaDevice {
     computeCapability: cc,
     smCount,
     context: ctxOut[0],
-    module: modOut[0],
+    module,
     functions,
     kernelsFrom: image.from,
   };
