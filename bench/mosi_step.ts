@@ -48,8 +48,14 @@ if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmu
 
 /** The device pool's bytes where the backend reports them (CUDA), else null. */
 function deviceMemory(): { pooledBytes: number; allocatedBytes: number } | null {
-  const b = backend() as { memoryStats?: () => { pooledBytes: number; allocatedBytes: number } };
-  return b.memoryStats ? b.memoryStats() : null;
+  const b = backend() as {
+    name: string;
+    memoryStats?: () => { pooledBytes?: number; allocatedBytes?: number };
+  };
+  const m = b.name === "cuda" && b.memoryStats ? b.memoryStats() : null; // the CPU pool reports other fields
+  return m && typeof m.allocatedBytes === "number" && typeof m.pooledBytes === "number"
+    ? { pooledBytes: m.pooledBytes, allocatedBytes: m.allocatedBytes }
+    : null;
 }
 
 /** Per-primitive time and call counts, by wrapping every method of the backend instance. */
