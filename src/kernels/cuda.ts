@@ -16,7 +16,7 @@ import type { Tensor } from "../tensor/mod.ts";
 import type { KernelView } from "./args.ts";
 import type { KernelOutput } from "./output.ts";
 import type { KernelConstant } from "./run.ts";
-import { flattenView, type FlatValue, type NativeState } from "./native.ts";
+import { flattenView, type FlatValue, type NativeState, translationKey } from "./native.ts";
 import {
   type ArgKind,
   type CudaKernelTranslation,
@@ -100,18 +100,7 @@ export function runOnDevice(
     st.translationError = `argument ${bad} cannot go to the device (empty, ragged or a rank-0 tensor)`;
     return null;
   }
-  const constantKinds: Record<string, "scalar" | "array1"> = {};
-  const flatConsts: Record<string, FlatValue> = {};
-  for (const [k, v] of Object.entries(constants)) {
-    const f = flattenView(v);
-    if (f && (f.kind === "scalar" || f.kind === "array1")) {
-      flatConsts[k] = f;
-      constantKinds[k] = f.kind;
-    }
-  }
-  const argKinds = flat.map((f) => f!.kind);
-  const rank = out.dims.length as 1 | 2 | 3;
-  const key = `${argKinds.join(",")}|${Object.entries(constantKinds).sort().join(",")}|${rank}`;
+  const { flatConsts, constantKinds, argKinds, rank, key } = translationKey(flat, constants, out);
   let t = translations.get(key);
   if (!t) {
     try {

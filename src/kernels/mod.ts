@@ -53,6 +53,8 @@ export {
 export {
   createNativeState,
   decideMode,
+  flattenView,
+  type FlatValue,
   KERNEL_FLAGS,
   type KernelMode,
   type KernelModeSetting,
@@ -61,5 +63,7 @@ export {
   type NativeState,
   nativeUnavailableReason,
   runNative,
+  type TranslationKey,
+  translationKey,
 } from "./native.ts";
 export { type KernelOutput, normalizeOutput, outputOfShape, type OutputSpec } from "./output.ts";

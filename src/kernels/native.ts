@@ -184,6 +184,50 @@ export function flattenView(v: KernelView): FlatValue | null {
   return null;
 }
 
+/** What a translation depends on: the kinds of the arguments and constants and the output rank, as a key. */
+export interface TranslationKey {
+  /** The constants a translation can read (numbers and 1-D arrays), flattened. */
+  flatConsts: Record<string, FlatValue>;
+  /** Their kinds. */
+  constantKinds: Record<string, "scalar" | "array1">;
+  /** The arguments' kinds. */
+  argKinds: ArgKind[];
+  /** The output's rank. */
+  rank: 1 | 2 | 3;
+  /** The cache key of the translation. */
+  key: string;
+}
+
+/**
+ * The translation key of a call whose arguments are already flattened (every entry non-null).
+ *
+ * @example
+ * ```ts
+ * import { normalizeOutput, translationKey } from "./src/kernels/mod.ts";
+ * console.log(translationKey([{ kind: "scalar", value: 1 }], { k: 2 }, normalizeOutput([4], "k")).key);
+ * // "scalar|k,scalar|1"
+ * ```
+ */
+export function translationKey(
+  flatArgs: readonly ({ kind: ArgKind } | null)[],
+  constants: Readonly<Record<string, KernelConstant>>,
+  out: KernelOutput,
+): TranslationKey {
+  const flatConsts: Record<string, FlatValue> = {};
+  const constantKinds: Record<string, "scalar" | "array1"> = {};
+  for (const [k, v] of Object.entries(constants)) {
+    const f = flattenView(v);
+    if (f && (f.kind === "scalar" || f.kind === "array1")) {
+      flatConsts[k] = f;
+      constantKinds[k] = f.kind;
+    }
+  }
+  const argKinds = flatArgs.map((a) => a!.kind);
+  const rank = out.dims.length as 1 | 2 | 3;
+  const key = `${argKinds.join(",")}|${Object.entries(constantKinds).sort().join(",")}|${rank}`;
+  return { flatConsts, constantKinds, argKinds, rank, key };
+}
+
 /** A kernel's native state: the parsed body, per-kinds translations, and what the last call did. */
 export interface NativeState {
   /** The kernel's name, for messages. */
@@ -264,18 +308,7 @@ export function runNative(
   const flatArgs = args.map(flattenView);
   const bad = flatArgs.findIndex((a) => a === null);
   if (bad >= 0) return fallback(`argument ${bad} has a shape the C code cannot take (empty or ragged)`, true);
-  const flatConsts: Record<string, FlatValue> = {};
-  const constantKinds: Record<string, "scalar" | "array1"> = {};
-  for (const [k, v] of Object.entries(constants)) {
-    const f = flattenView(v);
-    if (f && (f.kind === "scalar" || f.kind === "array1")) {
-      flatConsts[k] = f;
-      constantKinds[k] = f.kind;
-    }
-  }
-  const argKinds = flatArgs.map((a) => a!.kind);
-  const rank = out.dims.length as 1 | 2 | 3;
-  const key = `${argKinds.join(",")}|${Object.entries(constantKinds).sort().join(",")}|${rank}`;
+  const { flatConsts, constantKinds, argKinds, rank, key } = translationKey(flatArgs, constants, out);
   let entry = st.compiled.get(key);
   if (!entry) {
     try {
