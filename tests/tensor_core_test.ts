@@ -4,6 +4,7 @@ import {
   concat,
   div,
   exp,
+  full,
   linear,
   logsumexp,
   matmul,
@@ -20,6 +21,7 @@ import {
   transpose,
 } from "../src/tensor/mod.ts";
 import { assertClose, gradCheck, randTensor } from "./helpers.ts";
+import { CpuBackend } from "../src/backend/cpu/cpu_backend.ts";
 
 Deno.test("add broadcasts and matches hand values", () => {
   const a = tensor([1, 2, 3, 4, 5, 6], [2, 3]);
@@ -107,4 +109,18 @@ Deno.test("errors name the op and shapes", () => {
   assert.throws(() => sum(c, 0).backward(), /non-scalar/);
   c.dispose();
   assert.throws(() => add(c, c), /disposed/);
+});
+
+Deno.test("tensor and full take the backend to live on (opts.on), default the active one", () => {
+  const other = new CpuBackend({ quiet: true });
+  const t = tensor([1.5, -2, 3], [3], { on: other });
+  const f = full([2, 2], 7, { on: other, requiresGrad: true });
+  assert.equal(t.backend, other);
+  assert.equal(f.backend, other);
+  assert.ok(f.requiresGrad);
+  assert.deepEqual(Array.from(t.dataSync()), [1.5, -2, 3]);
+  assert.deepEqual(Array.from(f.dataSync()), [7, 7, 7, 7]);
+  const d = tensor([1], [1]);
+  assert.notEqual(d.backend, other, "without opts.on the active backend");
+  for (const x of [t, f, d]) x.dispose();
 });

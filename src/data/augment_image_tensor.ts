@@ -28,6 +28,7 @@ import {
   div,
   equal,
   gtScalar,
+  indexSelect,
   ltScalar,
   matmul,
   maximum,
@@ -40,10 +41,10 @@ import {
   split,
   sub,
   Tensor,
+  tensor,
   tidy,
   where,
 } from "../tensor/mod.ts";
-import { gatherIndexed } from "../tensor/ops/gather.ts";
 import {
   bilinearTable,
   gaussianKernel,
@@ -62,7 +63,7 @@ type Upload = (values: ArrayLike<number>, shape: number[]) => Tensor;
 
 function uploaderFor(like: Tensor): Upload {
   const on = like.backend;
-  return (values, shape) => new Tensor(on.fromHost(Float32Array.from(values)), shape, on);
+  return (values, shape) => tensor(values, shape, { on });
 }
 
 /** [0, 1, …, n - 1] as a tensor of `shape` (whose sizes multiply to n). */
@@ -199,12 +200,9 @@ function jitterGroup(op: JitterOp, x: Tensor, ps: ImageAugmentParams[], st: Stag
  * The rows of x (positions `pos[image]`) holding `images`, in that order: x itself when that is every row in
  * place, otherwise a gather.
  */
-function rowsOf(x: Tensor, images: readonly number[], pos: Int32Array, up: Upload): Tensor {
-  const b = x.shape[0];
-  if (images.length === b && images.every((img, j) => pos[img] === j)) return x;
-  const inner = x.size / b;
-  const idx = up(images.map((img) => pos[img]), [images.length]);
-  return gatherIndexed(x, idx, [images.length, ...x.shape.slice(1)], 1, b, inner);
+function rowsOf(x: Tensor, images: readonly number[], pos: Int32Array): Tensor {
+  if (images.length === x.shape[0] && images.every((img, j) => pos[img] === j)) return x;
+  return indexSelect(x, 0, images.map((img) => pos[img]));
 }
 
 /**
@@ -231,14 +229,14 @@ function colourJitter(x: Tensor, st: Stage): Tensor {
     const pos = positions(), pieces: Tensor[] = [];
     groups.forEach((g, op) => {
       if (g.length) {
-        pieces.push(jitterGroup(op as JitterOp, rowsOf(cur, g, pos, st.up), g.map((i) => ims[i]), st));
+        pieces.push(jitterGroup(op as JitterOp, rowsOf(cur, g, pos), g.map((i) => ims[i]), st));
       }
     });
-    if (rest.length) pieces.push(rowsOf(cur, rest, pos, st.up));
+    if (rest.length) pieces.push(rowsOf(cur, rest, pos));
     cur = pieces.length === 1 ? pieces[0] : concat(pieces, 0);
     order = [...groups.flat(), ...rest];
   }
-  return rowsOf(cur, Array.from({ length: b }, (_, i) => i), positions(), st.up);
+  return rowsOf(cur, Array.from({ length: b }, (_, i) => i), positions());
 }
 
 /**

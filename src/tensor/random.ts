@@ -6,7 +6,7 @@ import { Philox } from "../random/philox.ts";
 import { STREAMS } from "../random/streams.ts";
 import type { Backend } from "../backend/backend.ts";
 import { backend } from "../backend/registry.ts";
-import { Tensor } from "./tensor.ts";
+import type { Tensor } from "./tensor.ts";
 import { emptyOn, tensor } from "./ops/create.ts";
 
 // The initialisation stream by default, so a draw before any setSeed never repeats a dataset's stream.
@@ -83,7 +83,7 @@ export function rand(shape: number[], lo = 0, hi = 1, rng: Philox = globalRng): 
  */
 export function uniformOn(shape: number[], rng: Philox = globalRng, on: Backend = backend()): Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
-  if (!on.randomUniform) return new Tensor(on.fromHost(rng.uniform(n)), [...shape], on);
+  if (!on.randomUniform) return tensor(rng.uniform(n), shape, { on });
   const out = emptyOn(on, shape);
   on.randomUniform(out.storage, rng.seed, rng.stream, rng.offset);
   rng.skip(n);

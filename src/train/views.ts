@@ -10,11 +10,11 @@ import { augmentImages, normalizeImages } from "../data/augment_image.ts";
 import { augmentImagesOn } from "../data/augment_image_tensor.ts";
 import type { Philox } from "../random/philox.ts";
 import type { Backend } from "../backend/backend.ts";
-import { backend, Tensor, tensor, tidy } from "../tensor/mod.ts";
+import { backend, type Tensor, tensor, tidy } from "../tensor/mod.ts";
 
-/** Tensors of modality arrays (one per modality). */
-export function toTensors(mods: ModalityArray[]): Tensor[] {
-  return mods.map((m) => tensor(m.data, [...m.shape]));
+/** Tensors of modality arrays (one per modality) on backend `on` (default: the active one). */
+export function toTensors(mods: ModalityArray[], on: Backend = backend()): Tensor[] {
+  return mods.map((m) => tensor(m.data, [...m.shape], { on }));
 }
 
 /**
@@ -67,7 +67,7 @@ export function augmentedViewOn(
   rng: Philox,
   on: Backend = backend(),
 ): Tensor[] {
-  const upload = (m: ModalityArray) => new Tensor(on.fromHost(m.data), [...m.shape], on);
+  const upload = (m: ModalityArray) => toTensors([m], on)[0];
   return tidy(() => viewOf(split, rows, rng, (m) => augmentImagesOn(upload(m), rng), upload));
 }
 

@@ -11,7 +11,7 @@
  * @module
  */
 import type { Backend } from "../../backend/backend.ts";
-import { backend, emptyOn, ltScalar, type Tensor, tidy, uniformOn } from "../../tensor/mod.ts";
+import { backend, full, ltScalar, type Tensor, tidy, uniformOn } from "../../tensor/mod.ts";
 import type { Philox } from "../../random/philox.ts";
 
 function checkRatio(ratio: number): void {
@@ -49,9 +49,7 @@ export function bernoulliMaskOn(
   const p = 1 - ratio;
   if (p >= 1) {
     rng.skip(batch * length);
-    const ones = emptyOn(on, [batch, length]);
-    on.fill(ones.storage, 1);
-    return ones;
+    return full([batch, length], 1, { on });
   }
   // against p rounded to float32, as the host does: a uniform equal to fround(p) < p is dropped on both sides
   return tidy(() => ltScalar(uniformOn([batch, length], rng, on), Math.fround(p)));

@@ -21,7 +21,8 @@ import {
   mul,
   reshape,
   sum,
-  Tensor,
+  type Tensor,
+  tensor,
   tidy,
   uniformOn,
 } from "../../tensor/mod.ts";
@@ -92,7 +93,7 @@ function before(on: Backend, l: number): Tensor {
   if (!t) {
     const values = new Float32Array(l * l);
     for (let i = 0; i < l; i++) values.fill(1, i * l, i * l + i);
-    t = keep(new Tensor(on.fromHost(values), [l, l], on));
+    t = keep(tensor(values, [l, l], { on }));
     byLength.set(l, t);
   }
   return t;

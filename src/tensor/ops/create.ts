@@ -8,6 +8,8 @@ import { shapeStr, sizeOf } from "../shape.ts";
 export interface TensorOptions {
   /** Record gradients for ops on the new tensor (a trainable leaf; default false). */
   requiresGrad?: boolean;
+  /** The backend the tensor lives on (default: the active one). */
+  on?: Backend;
 }
 
 function checkShape(op: string, shape: readonly number[]): void {
@@ -17,7 +19,7 @@ function checkShape(op: string, shape: readonly number[]): void {
 }
 
 /**
- * A float32 tensor on the active backend from values laid out row-major in `shape`.
+ * A float32 tensor on backend `opts.on` (default: the active one) from values laid out row-major in `shape`.
  *
  * @throws {Error} When a dimension is not a non-negative integer or the values do not fill the shape.
  *
@@ -35,7 +37,7 @@ export function tensor(values: ArrayLike<number>, shape: number[], opts: TensorO
       `tensor: ${values.length} values do not fill shape ${shapeStr(shape)} (${sizeOf(shape)})`,
     );
   }
-  const b = backend();
+  const b = opts.on ?? backend();
   const data = values instanceof Float32Array ? values : Float32Array.from(values);
   const t = new Tensor(b.fromHost(data), shape, b);
   if (opts.requiresGrad) t.requiresGrad = true;
@@ -69,7 +71,7 @@ export function scalar(value: number, b: Backend = backend()): Tensor {
  */
 export function full(shape: number[], value: number, opts: TensorOptions = {}): Tensor {
   checkShape("full", shape);
-  const b = backend();
+  const b = opts.on ?? backend();
   const s = b.alloc(sizeOf(shape));
   b.fill(s, value);
   const t = new Tensor(s, shape, b);

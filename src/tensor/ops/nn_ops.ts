@@ -349,7 +349,7 @@ export function indexSelect(x: Tensor, axis: number, indices: ArrayLike<number>)
   const outer = x.shape.slice(0, a).reduce((p, d) => p * d, 1);
   const inner = x.shape.slice(a + 1).reduce((p, d) => p * d, 1);
   // the index tensor lives on x's backend, which need not be the active one
-  const idx = new Tensor(x.backend.fromHost(Float32Array.from(indices)), [indices.length], x.backend);
+  const idx = tensor(indices, [indices.length], { on: x.backend });
   const shape = [...x.shape];
   shape[a] = indices.length;
   return gatherIndexed(x, idx, shape, outer, axisLen, inner);
