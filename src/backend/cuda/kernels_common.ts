@@ -82,6 +82,7 @@ __device__ float blockMax(float v) {
 #define MM_REAL double
 #define MM_EXP exp
 #define MM_LOG1P log1p
+#define MM_ABS fabs
 ${mathH}
 __device__ double signD(double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : x; }
 

@@ -96,14 +96,27 @@ static inline float mm_expf(float x) {
 }
 
 /*
- * e^x for x <= 0.5 only (erfc's and the normal density's arguments): mm_expf with one power of two instead
- * of two, since 2^k stays a normal float there. Where e^x would be below 2^-125 (x < -87) it returns 0:
- * float's subnormal results are flushed, an absolute error under 1.2e-38. About a fifth cheaper.
+ * e^r for |r| <= ln2/2 to about 1.4 ulp (1.6e-7 relative): 1 + r + r^2 q(r) with q of degree 3, fitted here
+ * to the relative error of e^r (Chebyshev nodes, reweighted least squares towards minimax), and evaluated in
+ * Estrin's scheme. Two multiply-adds and a shorter dependency chain than mm_expf_poly, for callers whose own
+ * error is larger than an ulp (erfc's fit, 1.2e-7).
+ */
+static inline float mm_expf_poly_short(float r) {
+  float r2 = r * r;
+  float q = (4.99992311e-1f + r * 1.66671142e-1f) + r2 * (4.18901183e-2f + r * 8.31252709e-3f);
+  return (q * r2 + r) + 1.0f;
+}
+
+/*
+ * e^x for x <= 0.5 only (erfc's and the normal density's arguments), to 1.6e-7 relative: mm_expf with the
+ * short polynomial and one power of two instead of two, since 2^k stays a normal float there. Where e^x
+ * would be below 2^-125 (x < -87) it returns 0: float's subnormal results are flushed, an absolute error
+ * under 1.2e-38. About a third cheaper than mm_expf.
  */
 static inline float mm_expf_nonpos(float x) {
   const int underflow = x < -87.0f;
   x = underflow ? -87.0f : x;
-  float kf, p = mm_expf_poly(mm_expf_reduce(x, &kf));
+  float kf, p = mm_expf_poly_short(mm_expf_reduce(x, &kf));
   union { uint32_t u; float f; } s;
   s.u = (uint32_t)((int)kf + 127) << 23;
   return underflow ? 0.0f : p * s.f;

@@ -24,6 +24,10 @@
 #endif
 
 #define MM_C(v) ((MM_REAL)(v))
+/* |x| as one sign-bit clear (a compare and two selects when written x < 0 ? -x : x). */
+#ifndef MM_ABS
+#define MM_ABS(x) fabsf(x)
+#endif
 #define MM_SQRT1_2 MM_C(0.70710678118654752440)
 #define MM_INV_SQRT_2PI MM_C(0.39894228040143267794)
 #define MM_GELU_TANH_C MM_C(0.79788456080286535588) /* sqrt(2 / pi) */
@@ -50,7 +54,7 @@ MM_FN MM_REAL mm_tanh_grad(MM_REAL x) { return MM_C(4) * mm_sigmoid_grad(MM_C(2)
  * with half the chain of dependent multiply-adds, which is what bounds the vectorised loop.
  */
 MM_FN MM_REAL mm_erfc_abs(MM_REAL x) {
-  MM_REAL ax = x < 0 ? -x : x;
+  MM_REAL ax = MM_ABS(x);
   MM_REAL t = MM_C(1) / (MM_C(1) + MM_C(0.5) * ax);
   MM_REAL t2 = t * t, t4 = t2 * t2;
   MM_REAL a0 = MM_C(1.00002368) + t * MM_C(0.37409196), a1 = MM_C(0.09678418) + t * MM_C(-0.18628806);
