@@ -59,7 +59,7 @@ part() {
 # 1. Every primitive and gradient against the CPU backend, the device masks, dropout and image augmentation.
 part conformance deno test -P=test tests/cuda_backend_test.ts tests/cuda_autograd_test.ts \
   tests/models_device_masks_test.ts tests/data_augment_image_tensor_test.ts tests/kernels_cuda_test.ts \
-  tests/backend_native_test.ts
+  tests/backend_native_test.ts tests/train_resident_test.ts
 
 # 2. One InfMasking step on the MOSI configuration, ours and PyTorch eager on the same GPU; device pool bytes.
 part mosi_step deno run -A bench/mosi_step.ts --backend cuda --steps 20 --warmup 3

@@ -46,7 +46,7 @@ profileSteps(
   { steps, warmup: 3, phases: ["augment", "forward", "backward", "tidy", "optimizer"] },
   (phase) => {
     const rows = batches[s++ % batches.length];
-    phase("tidy", () => lossAndGradients(model, ds.ssl, rows, augRng, ctx, phase));
+    phase("tidy", () => lossAndGradients(model, ds.ssl, rows, augRng, ctx, { phase }));
     phase("optimizer", () => applyGradients(model, optimizer));
   },
 );

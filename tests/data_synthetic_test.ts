@@ -171,6 +171,37 @@ Deno.test("synthetic textureMode product: the texture is only in the product of 
   assert.throws(() => makeSyntheticDataset({ ...opts, T: 3, textureMode: "product" as const }), /T >= 4/);
   assert.throws(
     () => makeSyntheticDataset({ ...opts, textureMode: "xor" as unknown as "product" }),
-    /textureMode must be "pattern" or "product", got "xor"/,
+    /textureMode must be "pattern", "product" or "productB", got "xor"/,
+  );
+});
+
+Deno.test("synthetic textureMode productB: modality a as in the pattern mode, only b's texture is a product", () => {
+  const seed = 8, T = 6, F = 8;
+  const opts = { seed, T, F, noise: 0, nDistractors: 20, nSsl: 40, nProbeTrain: 30, nProbeTest: 30 };
+  const ds = makeSyntheticDataset({ ...opts, textureMode: "productB" as const });
+  const plain = makeSyntheticDataset(opts);
+  const pats = makeSyntheticPatterns(seed, F, 1, 20);
+  for (const split of ["ssl", "probeTrain", "probeTest"] as const) {
+    // a is rendered first and draws nothing extra: bit-equal to the pattern mode
+    assert.deepEqual(ds[split].modalities[0].data, plain[split].modalities[0].data, split);
+    assert.deepEqual(ds[split].labels, plain[split].labels, split);
+    const data = ds[split].modalities[1].data, texture = ds[split].labels.uniqueness2;
+    for (let i = 0; i < splitSize(ds[split]); i++) {
+      const tok = (p: number) => data.subarray((i * T + p) * F, (i * T + p + 1) * F);
+      for (let p = 0; p < T; p++) assert.equal(findRow(pats[1].texture, F, tok(p), 1e-6), -1);
+      const sign = Array.from(
+        pats[1].texture.subarray(texture[i] * F, (texture[i] + 1) * F),
+        (v) => v < 0 ? -1 : 1,
+      );
+      let pairs = 0;
+      for (let a = 0; a < T; a++) {
+        for (let b = a + 1; b < T; b++) if (sign.every((s, f) => tok(b)[f] === tok(a)[f] * s)) pairs++;
+      }
+      assert.equal(pairs, 1, `${split} sample ${i}: one key/texture pair in b`);
+    }
+  }
+  assert.throws(
+    () => makeSyntheticDataset({ ...opts, T: 3, textureMode: "productB" as const }),
+    /"productB" needs T >= 4/,
   );
 });

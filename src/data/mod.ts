@@ -26,6 +26,7 @@ export {
   makeSyntheticDataset,
   SYNTHETIC_DATA_DEFAULTS,
   type SyntheticOptions,
+  type TextureMode,
   TRIFEATURES_TASKS,
 } from "./synthetic.ts";
 export { makeTrifeaturesDataset, TRIFEATURES_DATA_DEFAULTS, type TrifeaturesOptions } from "./trifeatures.ts";

@@ -59,12 +59,16 @@ export interface SyntheticOptions {
    * other attributes. "product": a fresh random key token k ~ N(0, patternScale²) in place of one distractor
    * and the token k ⊙ sign(pattern) for the texture, so each token alone is distributed alike for every
    * texture and only their elementwise product reveals it: no linear read-out of untrained or
-   * shape-trained features finds it (needs T >= 4).
+   * shape-trained features finds it (needs T >= 4). "productB": "product" in modality b only, so texture_a
+   * (which synergy needs) stays a pattern and only uniqueness2's attribute is hidden from linear read-outs.
    */
-  textureMode?: "pattern" | "product";
+  textureMode?: TextureMode;
   /** SSL split = biased synergy set (default true); false gives unbiased pairs. */
   biasedSsl?: boolean;
 }
+
+/** How the synthetic texture is written: see {@link SyntheticOptions.textureMode}. */
+export type TextureMode = "pattern" | "product" | "productB";
 
 /**
  * Default of every synthetic option: the single source of the demo's dataset (`deno task train`),
@@ -244,7 +248,7 @@ export function renderSyntheticSplit(
   T: number,
   F: number,
   noise: number,
-  textureMode: "pattern" | "product" = "pattern",
+  textureMode: TextureMode = "pattern",
 ): MultimodalSplit {
   const n = attrs.shape.length;
   const a = renderModality(
@@ -256,7 +260,7 @@ export function renderSyntheticSplit(
     T,
     F,
     noise,
-    textureMode,
+    textureMode === "product" ? "product" : "pattern",
   );
   const b = renderModality(
     rng,
@@ -267,7 +271,7 @@ export function renderSyntheticSplit(
     T,
     F,
     noise,
-    textureMode,
+    textureMode === "pattern" ? "pattern" : "product",
   );
   return {
     modalities: [
@@ -323,13 +327,17 @@ export function makeSyntheticDataset(opts: SyntheticOptions = {}): MultimodalDat
   }
 
   const textureMode = opts.textureMode ?? d.textureMode;
-  if (textureMode !== "pattern" && textureMode !== "product") {
+  if (textureMode !== "pattern" && textureMode !== "product" && textureMode !== "productB") {
     throw new Error(
-      `synthetic dataset: textureMode must be "pattern" or "product", got ${JSON.stringify(textureMode)}`,
+      `synthetic dataset: textureMode must be "pattern", "product" or "productB", got ${
+        JSON.stringify(textureMode)
+      }`,
     );
   }
-  if (textureMode === "product" && T < 4) {
-    throw new Error(`synthetic dataset: textureMode "product" needs T >= 4 (a key token), got T = ${T}`);
+  if (textureMode !== "pattern" && T < 4) {
+    throw new Error(
+      `synthetic dataset: textureMode "${textureMode}" needs T >= 4 (a key token), got T = ${T}`,
+    );
   }
   const perm = syntheticSynergyPermutation(seed);
   const textureScale = opts.textureScale ?? d.textureScale;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { MultimodalDataset } from "../data/types.ts";
+import type { MultimodalDataset, MultimodalSplit } from "../data/types.ts";
 import { splitSize } from "../data/types.ts";
 import { epochBatches } from "../data/batches.ts";
 import { Philox } from "../random/philox.ts";
@@ -23,6 +23,7 @@ import { TensorBoardWriter } from "../io/tensorboard.ts";
 import type { TrainConfig } from "./config.ts";
 import { hasCheckpoint, loadCheckpoint, type MidEpochState, saveCheckpoint } from "./checkpoint.ts";
 import { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer } from "./step.ts";
+import { ResidentImages } from "./resident.ts";
 import {
   type BaselineScores,
   probeAllTasks,
@@ -178,111 +179,119 @@ export function trainAndEvaluate(
       tb?.scalar(`${prefix}/${task}`, score.balancedAccuracy, step);
     }
   };
+  // On CUDA the training images stay on the device for the run (only row indices cross per batch).
+  const resident = residentImagesFor(ds.ssl, progress.log.bind(progress));
   const live0 = numLiveTensors();
   let interrupted = false;
   const t0 = performance.now();
   let lastSave = t0;
-  for (let epoch = startEpoch; epoch < run.epochs && !interrupted; epoch++) {
-    const tEpoch = performance.now();
-    const batches = epochBatches(n, run.batch, new Philox(run.seed, epochStream("batches", epoch)));
-    const augRng = new Philox(run.seed, epochStream("augment", epoch));
-    const ctx = { epoch, maxEpochs: run.epochs, rng: new Philox(run.seed, epochStream("masks", epoch)) };
-    setSeed(run.seed, epochStream("dropout", epoch));
-    let lossSum = 0;
-    let partSums: Record<string, number> = {};
-    let first = 0;
-    if (resumeMid && epoch === startEpoch) {
-      // continue the epoch where the checkpoint left it: the same batches and random streams from there on
-      augRng.skip(BigInt(resumeMid.rng.augment));
-      ctx.rng.skip(BigInt(resumeMid.rng.masks));
-      globalGenerator().skip(BigInt(resumeMid.rng.dropout));
-      lossSum = resumeMid.lossSum;
-      partSums = { ...resumeMid.partSums };
-      first = resumeMid.step;
-    }
-    for (let s = first; s < batches.length; s++) {
-      const step = () => lossAndGradients(model, ds.ssl, batches[s], augRng, ctx);
-      let result: ReturnType<typeof step>;
-      try {
-        result = opts.detectAnomaly ? withAnomalyDetection(backend(), step) : step();
-      } catch (e) {
-        if (!(e instanceof AnomalyError)) throw e;
-        throw new Error(`${e.message} at epoch ${epoch}, step ${s}; the last checkpoint is kept`, {
-          cause: e,
+  try {
+    for (let epoch = startEpoch; epoch < run.epochs && !interrupted; epoch++) {
+      const tEpoch = performance.now();
+      const batches = epochBatches(n, run.batch, new Philox(run.seed, epochStream("batches", epoch)));
+      const augRng = new Philox(run.seed, epochStream("augment", epoch));
+      const ctx = { epoch, maxEpochs: run.epochs, rng: new Philox(run.seed, epochStream("masks", epoch)) };
+      setSeed(run.seed, epochStream("dropout", epoch));
+      let lossSum = 0;
+      let partSums: Record<string, number> = {};
+      let first = 0;
+      if (resumeMid && epoch === startEpoch) {
+        // continue the epoch where the checkpoint left it: the same batches and random streams from there on
+        augRng.skip(BigInt(resumeMid.rng.augment));
+        ctx.rng.skip(BigInt(resumeMid.rng.masks));
+        globalGenerator().skip(BigInt(resumeMid.rng.dropout));
+        lossSum = resumeMid.lossSum;
+        partSums = { ...resumeMid.partSums };
+        first = resumeMid.step;
+      }
+      for (let s = first; s < batches.length; s++) {
+        const step = () => lossAndGradients(model, ds.ssl, batches[s], augRng, ctx, { resident });
+        let result: ReturnType<typeof step>;
+        try {
+          result = opts.detectAnomaly ? withAnomalyDetection(backend(), step) : step();
+        } catch (e) {
+          if (!(e instanceof AnomalyError)) throw e;
+          throw new Error(`${e.message} at epoch ${epoch}, step ${s}; the last checkpoint is kept`, {
+            cause: e,
+          });
+        }
+        const { loss, parts } = result;
+        checkFiniteStep(model, loss, parts, `epoch ${epoch}, step ${s}`);
+        applyGradients(model, optimizer);
+        lossSum += loss;
+        for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
+        const midDue = s + 1 < batches.length && (
+          (run.checkpointEvery > 0 && (s + 1) % run.checkpointEvery === 0) ||
+          (run.checkpointMinutes > 0 && performance.now() - lastSave >= run.checkpointMinutes * 60_000)
+        );
+        if (midDue) {
+          const mid: MidEpochState = {
+            step: s + 1,
+            rng: {
+              augment: String(augRng.offset),
+              masks: String(ctx.rng.offset),
+              dropout: String(globalGenerator().offset),
+            },
+            lossSum,
+            partSums: { ...partSums },
+          };
+          saveCheckpoint(run.out, model.module, optimizer, { epoch, mid, config: cfg, history });
+          lastSave = performance.now();
+        }
+        const done = epoch * stepsPerEpoch + s + 1;
+        const elapsed = (performance.now() - tEpoch) / 1000;
+        if (tb) {
+          tb.scalar("loss/total", loss, done);
+          for (const [k, v] of Object.entries(parts)) tb.scalar(`loss/${k}`, v, done);
+          tb.scalar("lr", optimizer.groups[0].lr, done);
+          for (const [k, v] of Object.entries(model.schedule?.(ctx) ?? {})) {
+            tb.scalar(`schedule/${k}`, v, done);
+          }
+          tb.scalar("samples_per_sec", ((s + 1 - first) * run.batch) / elapsed, done);
+        }
+        progress.update({
+          step: done,
+          epoch: epoch + 1,
+          loss: lossSum / (s + 1),
+          samplesPerSec: ((s + 1) * run.batch) / elapsed,
+          epochEnd: s === batches.length - 1,
         });
+        if (opts.stop?.stopped) {
+          interrupted = true;
+          break;
+        }
       }
-      const { loss, parts } = result;
-      checkFiniteStep(model, loss, parts, `epoch ${epoch}, step ${s}`);
-      applyGradients(model, optimizer);
-      lossSum += loss;
-      for (const [k, v] of Object.entries(parts)) partSums[k] = (partSums[k] ?? 0) + v;
-      const midDue = s + 1 < batches.length && (
-        (run.checkpointEvery > 0 && (s + 1) % run.checkpointEvery === 0) ||
-        (run.checkpointMinutes > 0 && performance.now() - lastSave >= run.checkpointMinutes * 60_000)
-      );
-      if (midDue) {
-        const mid: MidEpochState = {
-          step: s + 1,
-          rng: {
-            augment: String(augRng.offset),
-            masks: String(ctx.rng.offset),
-            dropout: String(globalGenerator().offset),
-          },
-          lossSum,
-          partSums: { ...partSums },
-        };
-        saveCheckpoint(run.out, model.module, optimizer, { epoch, mid, config: cfg, history });
-        lastSave = performance.now();
-      }
-      const done = epoch * stepsPerEpoch + s + 1;
-      const elapsed = (performance.now() - tEpoch) / 1000;
-      if (tb) {
-        tb.scalar("loss/total", loss, done);
-        for (const [k, v] of Object.entries(parts)) tb.scalar(`loss/${k}`, v, done);
-        tb.scalar("lr", optimizer.groups[0].lr, done);
-        for (const [k, v] of Object.entries(model.schedule?.(ctx) ?? {})) tb.scalar(`schedule/${k}`, v, done);
-        tb.scalar("samples_per_sec", ((s + 1 - first) * run.batch) / elapsed, done);
-      }
-      progress.update({
-        step: done,
+      if (interrupted) break; // the partial epoch is discarded; the last checkpoint stays as it was
+      const seconds = (performance.now() - tEpoch) / 1000;
+      const record: EpochRecord = {
+        kind: "epoch",
         epoch: epoch + 1,
-        loss: lossSum / (s + 1),
-        samplesPerSec: ((s + 1) * run.batch) / elapsed,
-        epochEnd: s === batches.length - 1,
-      });
-      if (opts.stop?.stopped) {
-        interrupted = true;
-        break;
+        loss: lossSum / batches.length,
+        parts: Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / batches.length])),
+        seconds,
+        samplesPerSec: (batches.length * run.batch) / seconds,
+      };
+      if (run.evalEvery > 0 && (epoch + 1) % run.evalEvery === 0 && epoch + 1 < run.epochs) {
+        record.probe = probeAllTasks(model, ds, probeOpts);
+        progress.log(`epoch ${epoch + 1} probe: ${summarizeProbe(record.probe)}`);
+        logProbe("probe", record.probe, (epoch + 1) * stepsPerEpoch);
       }
-    }
-    if (interrupted) break; // the partial epoch is discarded; the last checkpoint stays as it was
-    const seconds = (performance.now() - tEpoch) / 1000;
-    const record: EpochRecord = {
-      kind: "epoch",
-      epoch: epoch + 1,
-      loss: lossSum / batches.length,
-      parts: Object.fromEntries(Object.entries(partSums).map(([k, v]) => [k, v / batches.length])),
-      seconds,
-      samplesPerSec: (batches.length * run.batch) / seconds,
-    };
-    if (run.evalEvery > 0 && (epoch + 1) % run.evalEvery === 0 && epoch + 1 < run.epochs) {
-      record.probe = probeAllTasks(model, ds, probeOpts);
-      progress.log(`epoch ${epoch + 1} probe: ${summarizeProbe(record.probe)}`);
-      logProbe("probe", record.probe, (epoch + 1) * stepsPerEpoch);
-    }
-    if (cfg.probe.select === "best-val") {
-      const score = selectionScore(model, ds, probeOpts);
-      record.selectionScore = score;
-      if (!best || score > best.score) {
-        best = { epoch: epoch + 1, score };
-        saveModule(bestPath, model.module, { epoch: String(epoch + 1), score: String(score) });
+      if (cfg.probe.select === "best-val") {
+        const score = selectionScore(model, ds, probeOpts);
+        record.selectionScore = score;
+        if (!best || score > best.score) {
+          best = { epoch: epoch + 1, score };
+          saveModule(bestPath, model.module, { epoch: String(epoch + 1), score: String(score) });
+        }
       }
+      history.push(record);
+      tb?.scalar("epoch/loss", record.loss, (epoch + 1) * stepsPerEpoch);
+      metrics.write({ ...record, liveTensors: numLiveTensors() - live0 });
+      saveCheckpoint(run.out, model.module, optimizer, { epoch: epoch + 1, config: cfg, history });
+      lastSave = performance.now();
     }
-    history.push(record);
-    tb?.scalar("epoch/loss", record.loss, (epoch + 1) * stepsPerEpoch);
-    metrics.write({ ...record, liveTensors: numLiveTensors() - live0 });
-    saveCheckpoint(run.out, model.module, optimizer, { epoch: epoch + 1, config: cfg, history });
-    lastSave = performance.now();
+  } finally {
+    resident?.dispose();
   }
   progress.done();
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -322,6 +331,22 @@ export function trainAndEvaluate(
     history,
     interrupted,
   };
+}
+
+/**
+ * The split's images kept on the active backend when it is CUDA and they fit under MAX_RESIDENT_BYTES (one
+ * line says which), else undefined (batches are gathered on the host and uploaded).
+ */
+function residentImagesFor(split: MultimodalSplit, log: (line: string) => void): ResidentImages | undefined {
+  const b = backend();
+  if (b.name !== "cuda" || !split.modalities.some((m) => m.kind === "image")) return undefined;
+  if (!ResidentImages.fits(split)) {
+    log("training images above 2 GiB: each batch is gathered on the host and uploaded");
+    return undefined;
+  }
+  const resident = new ResidentImages(split, b);
+  log(`training images kept on ${b.name}: ${(resident.bytes / 1024 ** 2).toFixed(1)} MiB`);
+  return resident;
 }
 
 /** "task 0.910, …": each task's balanced accuracy to 3 decimals, for progress lines. */

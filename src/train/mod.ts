@@ -85,4 +85,12 @@ export {
   writeResults,
 } from "./report.ts";
 export { augmentedView, augmentedViewOn, plainBatch, toTensors } from "./views.ts";
-export { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer, type StepPhase } from "./step.ts";
+export {
+  applyGradients,
+  checkFiniteStep,
+  lossAndGradients,
+  makeOptimizer,
+  type StepOptions,
+  type StepPhase,
+} from "./step.ts";
+export { MAX_RESIDENT_BYTES, ResidentImages } from "./resident.ts";

@@ -12,6 +12,7 @@ import { paramGroupsNoDecay } from "../optim/groups.ts";
 import { gradNorm } from "../optim/clip.ts";
 import { backend, type Tensor, tidy } from "../tensor/mod.ts";
 import { augmentedView, augmentedViewOn, toTensors } from "./views.ts";
+import type { ResidentImages } from "./resident.ts";
 
 /** Runs one part of a step under a name; a profiler passes one that labels and times the part. */
 export type StepPhase = <T>(name: string, fn: () => T) => T;
@@ -23,23 +24,39 @@ export function makeOptimizer(model: SslModel, lr: number, weightDecay: number):
   return new AdamW(paramGroupsNoDecay(model.module, weightDecay), { lr, weightDecay });
 }
 
+/** Options of {@link lossAndGradients}. */
+export interface StepOptions {
+  /** Runs and names each part of the step (a profiler times them); default: runs them. */
+  phase?: StepPhase;
+  /**
+   * The split's images already on the active backend (the training loop keeps them there on CUDA): the
+   * batch's rows are gathered on the device instead of uploaded.
+   */
+  resident?: ResidentImages;
+}
+
 /**
- * One augmented view of `rows` as tensors on the active backend. On CUDA the images are augmented there
- * (`augmentedViewOn`: the pixel work as tensor ops, only the per-image parameters uploaded); on the CPU the
- * host loops are faster (about 5x for 64 images of 3×32×32), so the host view is uploaded. Both draw the same
- * values from `rng` and agree to float rounding.
+ * One augmented view of `rows` as tensors on the active backend. On CUDA, or with resident images, the
+ * images are augmented there (`augmentedViewOn`: the pixel work as tensor ops, only the per-image
+ * parameters uploaded); on the CPU the host loops are faster (about 5x for 64 images of 3×32×32), so the host
+ * view is uploaded. Both draw the same values from `rng` and agree to float rounding.
  */
-function viewTensors(split: MultimodalSplit, rows: Int32Array, rng: Philox): Tensor[] {
+function viewTensors(
+  split: MultimodalSplit,
+  rows: Int32Array,
+  rng: Philox,
+  resident?: ResidentImages,
+): Tensor[] {
   const b = backend();
-  return b.name === "cuda"
-    ? augmentedViewOn(split, rows, rng, b)
+  return b.name === "cuda" || resident
+    ? augmentedViewOn(split, rows, rng, b, resident)
     : toTensors(augmentedView(split, rows, rng));
 }
 
 /**
  * Forward and backward on one batch: two augmented views of `rows` (drawn from augRng in that order), the
  * method's loss, its gradients left on the parameters. Returns the loss and its named parts as numbers;
- * every intermediate tensor is freed.
+ * every intermediate tensor is freed. `opts`: a phase runner for profiling, the split's resident images.
  */
 export function lossAndGradients(
   model: SslModel,
@@ -47,12 +64,13 @@ export function lossAndGradients(
   rows: Int32Array,
   augRng: Philox,
   ctx: StepContext,
-  phase: StepPhase = runPhase,
+  opts: StepOptions = {},
 ): { loss: number; parts: Record<string, number> } {
+  const phase = opts.phase ?? runPhase, resident = opts.resident;
   return tidy(() => {
     const [v1, v2] = phase(
       "augment",
-      () => [viewTensors(split, rows, augRng), viewTensors(split, rows, augRng)],
+      () => [viewTensors(split, rows, augRng, resident), viewTensors(split, rows, augRng, resident)],
     );
     const out = phase("forward", () => model.trainStep(v1, v2, ctx));
     phase("backward", () => out.loss.backward());

@@ -10,6 +10,7 @@ import { augmentImages, normalizeImages } from "../data/augment_image.ts";
 import { augmentImagesOn } from "../data/augment_image_tensor.ts";
 import type { Philox } from "../random/philox.ts";
 import type { Backend } from "../backend/backend.ts";
+import type { ResidentImages } from "./resident.ts";
 import { backend, type Tensor, tensor, tidy } from "../tensor/mod.ts";
 
 /** Tensors of modality arrays (one per modality) on backend `on` (default: the active one). */
@@ -33,7 +34,13 @@ export function toTensors(mods: ModalityArray[], on: Backend = backend()): Tenso
  * B coins, then its normals), then one `dropNoise` call over all sequence modalities in modality order.
  */
 export function augmentedView(split: MultimodalSplit, rows: Int32Array, rng: Philox): ModalityArray[] {
-  return viewOf(split, rows, rng, (m) => augmentImages(m, rng), (m) => m);
+  return viewOf(
+    split,
+    rows,
+    rng,
+    (i) => augmentImages(gatherModality(split.modalities[i], rows), rng),
+    (m) => m,
+  );
 }
 
 /**
@@ -45,7 +52,9 @@ export function augmentedView(split: MultimodalSplit, rows: Int32Array, rng: Phi
  * modality order, B·DRAWS_PER_IMAGE uniforms each, drawn on the host; then every vector modality's coins
  * and normals; then one `dropNoise` over the sequence modalities), so the generator ends at the same
  * offset and the tensors equal `toTensors(augmentedView(...))` within float32 rounding of the images.
- * Intermediate tensors are freed.
+ * Intermediate tensors are freed. With `resident` (the split's images already on `on`), an image
+ * modality's rows are gathered there instead of on the host and uploaded: same values, only the row
+ * indices cross.
  *
  * @example
  * ```ts
@@ -66,26 +75,32 @@ export function augmentedViewOn(
   rows: Int32Array,
   rng: Philox,
   on: Backend = backend(),
+  resident?: ResidentImages,
 ): Tensor[] {
+  if (resident && (resident.split !== split || resident.on !== on)) {
+    throw new Error("augmentedViewOn: the resident images belong to another split or backend");
+  }
   const upload = (m: ModalityArray) => toTensors([m], on)[0];
-  return tidy(() => viewOf(split, rows, rng, (m) => augmentImagesOn(upload(m), rng), upload));
+  const imageRows = (i: number) =>
+    resident?.has(i) ? resident.rows(i, rows) : upload(gatherModality(split.modalities[i], rows));
+  return tidy(() => viewOf(split, rows, rng, (i) => augmentImagesOn(imageRows(i), rng), upload));
 }
 
 /**
- * The rows' view in {@link augmentedView}'s draw order, images through `image` (which draws from rng) and
- * the host-augmented vector and sequence modalities through `other`.
+ * The rows' view in {@link augmentedView}'s draw order, image modality i through `image(i)` (which gathers
+ * the rows itself and draws from rng) and the host-augmented vector and sequence modalities through `other`.
  */
 function viewOf<T>(
   split: MultimodalSplit,
   rows: Int32Array,
   rng: Philox,
-  image: (m: ModalityArray) => T,
+  image: (i: number) => T,
   other: (m: ModalityArray) => T,
 ): T[] {
-  const mods = split.modalities.map((m) => gatherModality(m, rows));
+  const mods = split.modalities.map((m) => m.kind === "image" ? m : gatherModality(m, rows));
   const out: T[] = new Array(mods.length);
   mods.forEach((m, i) => {
-    if (m.kind === "image") out[i] = image(m);
+    if (m.kind === "image") out[i] = image(i);
   });
   mods.forEach((m, i) => {
     if (m.kind === "vector") out[i] = other(gaussianNoise(m, rng));
