@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GPU checks (issue 13) as one script for one H100/H200, about 8 minutes: the CUDA conformance suite and
-# the device-side tests, then the MOSI InfMasking step beside PyTorch eager on the same GPU, then short
+# the device-side tests (with device memory over 1,000 training steps), then the InfMasking step on the MOSI
+# and the Trifeatures 224 px configurations beside PyTorch eager on the same GPU, then short
 # Trifeatures runs (64 px) of InfMasking and Cross with the probe. Each part writes OUT/<part>.txt as it
 # finishes and OUT/<part>.done when it passed, so a rerun with the same OUT skips what passed.
 #
@@ -59,10 +60,16 @@ part() {
 # 1. Every primitive and gradient against the CPU backend, the device masks, dropout and image augmentation.
 part conformance deno test -P=test tests/cuda_backend_test.ts tests/cuda_autograd_test.ts \
   tests/models_device_masks_test.ts tests/data_augment_image_tensor_test.ts tests/kernels_cuda_test.ts \
-  tests/backend_native_test.ts tests/train_resident_test.ts
+  tests/backend_native_test.ts tests/train_resident_test.ts tests/train_memory_test.ts
 
 # 2. One InfMasking step on the MOSI configuration, ours and PyTorch eager on the same GPU; device pool bytes.
 part mosi_step deno run -A bench/mosi_step.ts --backend cuda --steps 20 --warmup 3
+
+# 2b. The same step on the Trifeatures 224 px configuration (AlexNet features encoders, K 6), beside PyTorch.
+part trifeatures_step deno run -A bench/mosi_step.ts --config trifeatures --backend cuda --steps 10 --warmup 2
+
+# 2c. Mask sampling on the device against its copy bandwidth.
+part mask_sampling deno run -A bench/mask_sampling.ts --backend cuda
 
 # 3. Trifeatures at 64 px, InfMasking and Cross, a few epochs each, with the probe (R/U/S) and samples/s.
 tri_config="$out/trifeatures_64.json"

@@ -1,11 +1,18 @@
 /**
- * One InfMasking training step on the MOSI configuration (two sequence modalities, T = 50, feature sizes 20
- * and 300, token width 40, 5-layer encoders with 5 heads and FFN 2048, one fusion layer with 8 heads, batch
- * 64, K = 5, ratio .8): forward + backward + AdamW, ours then the PyTorch twin (bench/torch_mosi_step.py,
- * run afterwards, never concurrently), as samples per second and their ratio. Random data; augmentation is
- * not part of the step on either side.
+ * One InfMasking training step: forward + backward + AdamW, ours then the PyTorch twin
+ * (bench/torch_mosi_step.py, run afterwards, never concurrently), as samples per second and their ratio.
+ * Random data; augmentation is not part of the step on either side. Two configurations, each InfMasking's
+ * preset and the paper's architecture for it:
  *
- * Run: `deno run -A bench/mosi_step.ts [--steps N] [--warmup N] [--profile] [--backend cpu|cuda]`
+ * - `--config mosi` (default): two sequence modalities, T = 50, feature sizes 20 and 300, token width 40,
+ *   5-layer encoders with 5 heads and FFN 2048, one fusion layer with 8 heads, K = 5, ratio .8;
+ * - `--config trifeatures`: two 3 x 224 x 224 images (`--size` to change), AlexNet `features` encoders (36
+ *   tokens of width 512 at 224 px), one fusion layer with 8 heads, K = 6, ratio .7.
+ *
+ * Batch 64 unless `--batch` (a smaller one to try the Trifeatures step on a CPU).
+ *
+ * Run: `deno run -A bench/mosi_step.ts [--config mosi|trifeatures] [--batch N] [--size PX] [--steps N]
+ * [--warmup N] [--profile] [--backend cpu|cuda]`
  *   --backend cuda: ours on the GPU and the PyTorch twin with `--device cuda` (both sync once per step, when
  *   the loss is read); the device pool's bytes before and after the timed steps are printed.
  *   --profile: ours only, with the time spent in each backend primitive per step (top entries) and in the
@@ -23,12 +30,12 @@ import { paramGroupsNoDecay } from "../src/optim/groups.ts";
 import { Philox } from "../src/random/philox.ts";
 import { machineLine } from "./report.ts";
 
-const BATCH = 64;
-const SPECS: ModalitySpec[] = [{ kind: "sequence", shape: [50, 20] }, { kind: "sequence", shape: [50, 300] }];
-
 const { values: flags } = parseArgs({
   args: Deno.args,
   options: {
+    config: { type: "string", default: "mosi" },
+    batch: { type: "string", default: "64" },
+    size: { type: "string", default: "224" },
     steps: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },
     profile: { type: "boolean", default: false },
@@ -38,6 +45,17 @@ const { values: flags } = parseArgs({
 if (flags.backend !== "cpu" && flags.backend !== "cuda") {
   throw new Error(`--backend must be cpu or cuda, got ${flags.backend}`);
 }
+if (flags.config !== "mosi" && flags.config !== "trifeatures") {
+  throw new Error(`--config must be mosi or trifeatures, got ${flags.config}`);
+}
+const CONFIG: "mosi" | "trifeatures" = flags.config;
+const BATCH = Number(flags.batch), SIZE = Number(flags.size);
+if (!(Number.isInteger(BATCH) && BATCH >= 2 && Number.isInteger(SIZE) && SIZE >= 63)) {
+  throw new Error(`--batch must be an integer >= 2 and --size >= 63, got ${flags.batch} and ${flags.size}`);
+}
+const SPECS: ModalitySpec[] = CONFIG === "mosi"
+  ? [{ kind: "sequence", shape: [50, 20] }, { kind: "sequence", shape: [50, 300] }]
+  : [{ kind: "image", shape: [3, SIZE, SIZE] }, { kind: "image", shape: [3, SIZE, SIZE] }];
 setBackend(flags.backend);
 const steps = Number(flags.steps), warmup = Number(flags.warmup);
 if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(warmup) && warmup >= 0)) {
@@ -109,8 +127,8 @@ interface OurResult {
 }
 
 function runOurs(profile: Map<string, [number, number]> | null): OurResult {
-  const preset = INFMASKING_PRESETS.mosi;
-  const model = buildModel("infmasking", SPECS, architecture(PAPER_ARCHITECTURES.mosi), {
+  const preset = INFMASKING_PRESETS[CONFIG];
+  const model = buildModel("infmasking", SPECS, architecture(PAPER_ARCHITECTURES[CONFIG]), {
     ...INFMASKING_DEFAULTS,
     ...preset.settings,
   });
@@ -187,7 +205,11 @@ async function runTorch(): Promise<TorchResult | string> {
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command(python, {
-      args: [script, "--steps", String(steps), "--warmup", String(warmup), "--device", flags.backend],
+      args: [
+        script,
+        ...["--config", CONFIG, "--batch", String(BATCH), "--size", String(SIZE)],
+        ...["--steps", String(steps), "--warmup", String(warmup), "--device", flags.backend],
+      ],
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -210,8 +232,11 @@ async function runTorch(): Promise<TorchResult | string> {
 const fmt = (x: number, d = 1) => x.toFixed(d);
 
 console.log(
-  `# InfMasking training step, MOSI configuration (batch ${BATCH}, T 50, features 20/300, E 40, ` +
-    `5-layer encoders, K 5, ratio .8)\n`,
+  CONFIG === "mosi"
+    ? `# InfMasking training step, MOSI configuration (batch ${BATCH}, T 50, features 20/300, E 40, ` +
+      `5-layer encoders, K 5, ratio .8)\n`
+    : `# InfMasking training step, Trifeatures configuration (batch ${BATCH}, two 3x${SIZE}x${SIZE} images, ` +
+      `AlexNet features encoders, E 512, K 6, ratio .7)\n`,
 );
 console.log(machineLine());
 console.log(`timed steps: ${steps} after ${warmup} warm-up (median)\n`);

@@ -1,17 +1,24 @@
-"""One InfMasking training step on the MOSI configuration, in PyTorch: the twin of bench/mosi_step.ts.
+"""One InfMasking training step in PyTorch: the twin of bench/mosi_step.ts, on one of two configurations.
 
-Model (docs/shared.md#encoders, docs/infmasking.md#loss): per modality Conv1d(k=1, no bias) to 40 + nn.TransformerEncoder (5 pre-LN layers,
-5 heads, FFN 2048, dropout .1, ReLU, no positions); fusion = CLS + 1 pre-LN block (8 heads, QuickGELU MLP
-40 -> 160 -> 40) + final LayerNorm; head Linear-BN-ReLU-Linear-BN-ReLU-Linear (512, 512, 256). Objective:
-CoMM's 3 terms plus InfMasking's closed-form masking term for each view (K = 5 masks, ratio .8, keep
-int(50 * .2) = 9 tokens per modality, replaced by a learnable mask token), tau .1, lambda .25 ramped at
-epoch 0 of 100, then AdamW (lr 1e-3, wd 1e-2, no decay on biases/norms/1-d params). Random data, batch 64.
+--config mosi (default; docs/shared.md#encoders, docs/infmasking.md#loss): per modality Conv1d(k=1, no
+bias) to E = 40 + nn.TransformerEncoder (5 pre-LN layers, 5 heads, FFN 2048, dropout .1, ReLU, no
+positions); K = 5 masks, ratio .8 (keep int(50 * .2) = 9 tokens per modality), tau .1, lambda .25, AdamW lr
+1e-3, wd 1e-2.
+--config trifeatures: per image modality torchvision's AlexNet `features` (5 convolutions, 3 max-pools),
+then a 1x1 convolution 256 -> E = 512 per cell plus a fixed position buffer (36 tokens at 224 px); K = 6,
+ratio .7 (keep 10 of 36), tau .1, lambda 1, AdamW lr 3e-4, wd 1e-4 (InfMasking's Trifeatures preset).
+
+Both: fusion = CLS + 1 pre-LN block (8 heads, QuickGELU MLP E -> 4E -> E) + final LayerNorm; head
+Linear-BN-ReLU-Linear-BN-ReLU-Linear (512, 512, 256). Objective: CoMM's 3 terms plus InfMasking's
+closed-form masking term for each view (the masked tokens replaced by a learnable mask token), lambda ramped
+at epoch 0 of 100, then AdamW (no decay on biases/norms/1-d params). Random data, batch 64 unless --batch.
 
 The masking term uses q^T Sigma q = Var_t(q . k_t) (the same number as the reference's E x E covariance
 product), as the TypeScript model does, so both sides do the same arithmetic.
 
 Prints one JSON line: {"torch", "threads", "batch", "steps", "median_ms", "min_ms", "samples_per_s", "loss"}.
-Usage: python bench/torch_mosi_step.py [--steps N] [--warmup N] [--device cpu|cuda]
+Usage: python bench/torch_mosi_step.py [--config mosi|trifeatures] [--batch N] [--size PX] [--steps N]
+[--warmup N] [--device cpu|cuda]
 (--device cuda: every tensor on the GPU through torch.set_default_device; each step syncs at loss.item().)
 """
 
@@ -24,11 +31,24 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-T, FEATS, E = 50, (20, 300), 40
+T, FEATS = 50, (20, 300)  # the MOSI sequences
 ENC_LAYERS, ENC_HEADS, ENC_FFN, ENC_DROPOUT = 5, 5, 2048, 0.1
 FUSION_HEADS, HEAD_HIDDEN, HEAD_OUT = 8, 512, 256
-BATCH, K, RATIO, TAU, LAMBDA = 64, 5, 0.8, 0.1, 0.25 * 1 / 100
 SELF_MASK = 1e8
+EPOCHS = 100  # lambda's ramp is at epoch 0 of these
+CONFIGS = {
+    "mosi": {"E": 40, "K": 5, "ratio": 0.8, "tau": 0.1, "lambda": 0.25, "lr": 1e-3, "wd": 1e-2},
+    "trifeatures": {"E": 512, "K": 6, "ratio": 0.7, "tau": 0.1, "lambda": 1.0, "lr": 3e-4, "wd": 1e-4},
+}
+# set by configure() from --config before the model is built
+E, K, RATIO, TAU, LAMBDA, BATCH = 0, 0, 0.0, 0.0, 0.0, 64
+
+
+def configure(name, batch):
+    global E, K, RATIO, TAU, LAMBDA, BATCH
+    c = CONFIGS[name]
+    E, K, RATIO, TAU, LAMBDA, BATCH = c["E"], c["K"], c["ratio"], c["tau"], c["lambda"] / EPOCHS, batch
+    return c
 
 
 class SequenceEncoder(nn.Module):
@@ -42,6 +62,27 @@ class SequenceEncoder(nn.Module):
 
     def forward(self, x):  # [B, T, F] -> [B, T, E]
         return self.layers(self.proj(x.transpose(1, 2)).transpose(1, 2))
+
+
+class AlexNetEncoder(nn.Module):
+    """torchvision's AlexNet `features` layout, then a 1x1 convolution to E per cell plus a fixed buffer."""
+
+    def __init__(self, side):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 64, 11, 4, 2), nn.ReLU(), nn.MaxPool2d(3, 2),
+            nn.Conv2d(64, 192, 5, 1, 2), nn.ReLU(), nn.MaxPool2d(3, 2),
+            nn.Conv2d(192, 384, 3, 1, 1), nn.ReLU(),
+            nn.Conv2d(384, 256, 3, 1, 1), nn.ReLU(),
+            nn.Conv2d(256, 256, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(3, 2),
+        )
+        cells = self.features(torch.zeros(1, 3, side, side)).shape[2:].numel()
+        self.proj = nn.Linear(256, E)
+        # timing only: the values of the sin-cos positions do not matter, their add does
+        self.register_buffer("pos", torch.randn(1, cells, E))
+
+    def forward(self, x):  # [B, 3, S, S] -> [B, cells, E]
+        return self.proj(self.features(x).flatten(2).transpose(1, 2)) + self.pos
 
 
 class QuickGELU(nn.Module):
@@ -97,9 +138,12 @@ def make_head():
 
 
 class InfMaskingModel(nn.Module):
-    def __init__(self):
+    def __init__(self, config, side):
         super().__init__()
-        self.encoders = nn.ModuleList([SequenceEncoder(f) for f in FEATS])
+        if config == "mosi":
+            self.encoders = nn.ModuleList([SequenceEncoder(f) for f in FEATS])
+        else:
+            self.encoders = nn.ModuleList([AlexNetEncoder(side) for _ in range(2)])
         self.fusion = Fusion()
         self.head = make_head()
 
@@ -163,13 +207,18 @@ def main():
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--config", choices=sorted(CONFIGS), default="mosi")
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--size", type=int, default=224, help="image side (trifeatures)")
     args = ap.parse_args()
+    c = configure(args.config, args.batch)
     torch.set_num_threads(2)
     torch.set_default_device(args.device)
     torch.manual_seed(0)
-    model = InfMaskingModel().train()
-    opt = torch.optim.AdamW(param_groups(model, 1e-2), lr=1e-3)
-    views = [[torch.randn(BATCH, T, f) for f in FEATS] for _ in range(2)]
+    model = InfMaskingModel(args.config, args.size).train()
+    opt = torch.optim.AdamW(param_groups(model, c["wd"]), lr=c["lr"])
+    shapes = [(T, f) for f in FEATS] if args.config == "mosi" else [(3, args.size, args.size)] * 2
+    views = [[torch.randn(BATCH, *s) for s in shapes] for _ in range(2)]
     times, loss = [], float("nan")
     for step in range(args.warmup + args.steps):
         t0 = time.perf_counter()
@@ -183,6 +232,7 @@ def main():
     med = statistics.median(times)
     print(json.dumps({
         "torch": torch.__version__,
+        "config": args.config,
         "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
         "threads": torch.get_num_threads(),
         "batch": BATCH,
