@@ -23,7 +23,17 @@ function keyBias(batch: number, tk: number, padded: number[]): Tensor {
 }
 
 Deno.test("attention: fused equals composed (outputs and q, k, v gradients), with masks and dropout", () => {
-  for (const [batch, tq, tk, heads, d] of [[2, 5, 7, 3, 4], [3, 13, 13, 5, 8], [1, 1, 3, 1, 2]]) {
+  // the demo fusion's shape (13 tokens, d 32), more than two key vectors (20 keys), odd and tiny sizes
+  // and one above the kernels' threading threshold (32 x 4 tasks)
+  const shapes = [
+    [2, 5, 7, 3, 4],
+    [3, 13, 13, 5, 8],
+    [1, 1, 3, 1, 2],
+    [2, 13, 13, 2, 32],
+    [2, 9, 20, 3, 16],
+    [32, 13, 13, 4, 32],
+  ];
+  for (const [batch, tq, tk, heads, d] of shapes) {
     const e = heads * d;
     const r = rng();
     const q = randTensor([batch, tq, e], r, 0.7),
@@ -49,10 +59,13 @@ Deno.test("attention: fused equals composed (outputs and q, k, v gradients), wit
       };
       const a = run("fused"), b = run("composed");
       const tag = `B${batch} Tq${tq} Tk${tk} H${heads} d${d} p${p}`;
-      assertClose(a.out, b.out, 1e-6, 1e-5, `output ${tag}`);
-      assertClose(a.gq, b.gq, 1e-6, 1e-5, `grad q ${tag}`);
-      assertClose(a.gk, b.gk, 1e-6, 1e-5, `grad k ${tag}`);
-      assertClose(a.gv, b.gv, 1e-6, 1e-5, `grad v ${tag}`);
+      // the two paths sum in different orders; the absolute rounding of a score or gradient grows with the
+      // d products it sums (measured worst at d 32: 1.6e-6, before and after the kernel's loop reordering)
+      const atol = 1e-6 * Math.max(1, d / 8);
+      assertClose(a.out, b.out, atol, 1e-5, `output ${tag}`);
+      assertClose(a.gq, b.gq, atol, 1e-5, `grad q ${tag}`);
+      assertClose(a.gk, b.gk, atol, 1e-5, `grad k ${tag}`);
+      assertClose(a.gv, b.gv, atol, 1e-5, `grad v ${tag}`);
       assert.ok(a.out.some((x) => x !== 0), "output is not all zeros");
     }
   }
