@@ -24,7 +24,8 @@ function keyBias(batch: number, tk: number, padded: number[]): Tensor {
 
 Deno.test("attention: fused equals composed (outputs and q, k, v gradients), with masks and dropout", () => {
   // the demo fusion's shape (13 tokens, d 32), more than two key vectors (20 keys), odd and tiny sizes
-  // and one above the kernels' threading threshold (32 x 4 tasks)
+  // one above the kernels' threading threshold (32 x 4 tasks), the MOSI fusion's d 5 over 101 keys (every
+  // feature along the keys) and d 12 (8 along the rows, 4 along the keys)
   const shapes = [
     [2, 5, 7, 3, 4],
     [3, 13, 13, 5, 8],
@@ -32,6 +33,8 @@ Deno.test("attention: fused equals composed (outputs and q, k, v gradients), wit
     [2, 13, 13, 2, 32],
     [2, 9, 20, 3, 16],
     [32, 13, 13, 4, 32],
+    [2, 11, 101, 8, 5],
+    [2, 7, 9, 2, 12],
   ];
   for (const [batch, tq, tk, heads, d] of shapes) {
     const e = heads * d;
