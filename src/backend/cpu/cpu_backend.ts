@@ -67,10 +67,11 @@ export class CpuBackend implements Backend {
   readonly gemm: CpuGemmInfo;
 
   /**
-   * Loads OpenBLAS unless `useBlas` is false; when it does not load, the TypeScript GEMM is used and one line
-   * goes to stderr unless `quiet`.
+   * Loads OpenBLAS unless `useBlas` is false; when it does not load, the TypeScript GEMM is used (or the one
+   * a subclass names in `fallbackGemm`, e.g. "the native C GEMM") and one line saying so goes to stderr
+   * unless `quiet`.
    */
-  constructor(opts: { useBlas?: boolean; quiet?: boolean } = {}) {
+  constructor(opts: { useBlas?: boolean; quiet?: boolean; fallbackGemm?: string } = {}) {
     const loaded = opts.useBlas === false ? { lib: null, reason: "disabled by option" } : loadOpenBlas();
     if (loaded.lib) {
       this.blas = loaded.lib;
@@ -80,7 +81,8 @@ export class CpuBackend implements Backend {
       const reason = "reason" in loaded ? loaded.reason : "";
       this.gemm = { kind: "typescript", detail: reason };
       if (!opts.quiet) {
-        console.error(`[mmssl] OpenBLAS unavailable, using the TypeScript matmul (${reason.split("\n")[0]})`);
+        const instead = opts.fallbackGemm ?? "the TypeScript matmul";
+        console.error(`[mmssl] OpenBLAS unavailable, using ${instead} (${reason.split("\n")[0]})`);
       }
     }
   }

@@ -103,7 +103,7 @@ export class NativeCpuBackend extends CpuBackend {
 
   /** Binds an opened kernel library; `opts` go to {@link CpuBackend} (OpenBLAS for large GEMMs). */
   constructor(lib: NativeLibrary, info: NativeKernelsInfo, opts: CpuBackendOptions = {}) {
-    super(opts);
+    super({ ...opts, fallbackGemm: "the native C GEMM" });
     this.k = lib.symbols;
     this.native = info;
   }
