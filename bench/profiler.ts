@@ -50,6 +50,14 @@ const CATEGORY: Record<string, string> = {
   im2col: "conv/pool",
   col2im: "conv/pool",
   maxPool2d: "conv/pool",
+  // the fused kernels: without these entries their time fell under "outside kernels"
+  attention: "attention (fused)",
+  attentionGrad: "attention (fused)",
+  biasActivation: "bias + activation (fused)",
+  biasActivationGrad: "bias + activation (fused)",
+  dropout: "elementwise",
+  randomUniform: "random draws",
+  sync: "memory (alloc/free/fill/upload)",
 };
 
 function bump(map: Map<string, ProfileEntry>, key: string, ms: number, flops: number): void {
@@ -91,6 +99,17 @@ function keyOf(method: string, args: unknown[]): string {
       return `reduce:${args[0]} [${args[3]},${args[4]},${args[5]}]`;
     case "copyStrided":
       return `copyStrided [${args[6]}] src strides [${args[2]}]`;
+    case "attention":
+    case "attentionGrad": {
+      const a = args[args.length - 1] as {
+        batch: number;
+        heads: number;
+        tq: number;
+        tk: number;
+        headDim: number;
+      };
+      return `${method} B${a.batch} H${a.heads} Tq${a.tq} Tk${a.tk} d${a.headDim}`;
+    }
     default:
       return method;
   }
