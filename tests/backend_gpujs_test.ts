@@ -55,6 +55,31 @@ backendConformance({
   maxElements: Deno.env.get("MMSSL_GPUJS_FULL") === "1" ? undefined : 65536,
 });
 
+// gpu.js's "gpu" mode: its best mode here (WebAssembly in Deno, WebGL where a browser or headless GL exists),
+// which computes in float32 with its own approximations of Math's functions. The same suite, with float32
+// floors under the tolerances; measured worst before choosing them (maxElements 65536): softmaxGrad over
+// 5000-wide rows 5.4e-6 absolute (float32 row sums), log-softmax 1.8e-7 absolute, gelu's tail 6e-8 absolute
+// (1e-3 relative at -5.8e-5), sums of 9-17 terms 1e-6 relative. Exact comparisons stay exact.
+let gpuMode: GpuJsBackend | null = null;
+if (loaded) {
+  try {
+    gpuMode = await createGpuJsBackend({ mode: "gpu" });
+  } catch (e) {
+    console.log(`[gpujs gpu mode] skipped: ${(e as Error).message}`);
+  }
+}
+backendConformance({
+  label: `gpujs-${gpuMode?.mode ?? "gpu"}`,
+  candidate: () => gpuMode!,
+  reference: new CpuBackend({ quiet: true }),
+  ignore: gpuMode === null,
+  elementwiseRtol: 1e-4,
+  elementwiseAtol: 1e-5,
+  cancellingAtol: 1e-5,
+  maxElements: 65536,
+  float32Floor: { atol: 1e-5, rtol: 1e-4 },
+});
+
 Deno.test({
   name: "gpujs: the mode, the listed fallbacks, and the registry entry",
   ignore,
