@@ -136,6 +136,35 @@ Deno.test("synthetic: omitted options take SYNTHETIC_DATA_DEFAULTS (the demo's T
   assert.deepEqual(ds, makeSyntheticDataset({ ...SYNTHETIC_DATA_DEFAULTS, ...sizes }));
 });
 
+/**
+ * Asserts that every sample of modality `m` of `split` writes its texture only as a key/product pair: no
+ * token equals a texture pattern, and exactly one pair of tokens has one = other ⊙ sign(the label's pattern)
+ * (s ⊙ s = 1, so either way round).
+ */
+function assertProductTexture(
+  split: MultimodalSplit,
+  m: 0 | 1,
+  texturePatterns: Float32Array,
+  T: number,
+  F: number,
+  what: string,
+): void {
+  const data = split.modalities[m].data, texture = split.labels[m === 0 ? "uniqueness1" : "uniqueness2"];
+  for (let i = 0; i < splitSize(split); i++) {
+    const tok = (p: number) => data.subarray((i * T + p) * F, (i * T + p + 1) * F);
+    for (let p = 0; p < T; p++) assert.equal(findRow(texturePatterns, F, tok(p), 1e-6), -1);
+    const sign = Array.from(
+      texturePatterns.subarray(texture[i] * F, (texture[i] + 1) * F),
+      (v) => v < 0 ? -1 : 1,
+    );
+    let pairs = 0;
+    for (let a = 0; a < T; a++) {
+      for (let b = a + 1; b < T; b++) if (sign.every((s, f) => tok(b)[f] === tok(a)[f] * s)) pairs++;
+    }
+    assert.equal(pairs, 1, `${what} sample ${i}: one key/texture pair`);
+  }
+}
+
 Deno.test("synthetic textureMode product: the texture is only in the product of a key token and its signed copy", () => {
   const seed = 5, T = 6, F = 8;
   const opts = { seed, T, F, noise: 0, nDistractors: 20, nSsl: 50, nProbeTrain: 60, nProbeTest: 40 };
@@ -143,24 +172,7 @@ Deno.test("synthetic textureMode product: the texture is only in the product of 
   const plain = makeSyntheticDataset(opts);
   const pats = makeSyntheticPatterns(seed, F, 1, 20);
   for (const [split, m] of [[ds.probeTrain, 0], [ds.probeTest, 1]] as const) {
-    const data = split.modalities[m].data, texture = split.labels[m === 0 ? "uniqueness1" : "uniqueness2"];
-    for (let i = 0; i < splitSize(split); i++) {
-      const tok = (p: number) => data.subarray((i * T + p) * F, (i * T + p + 1) * F);
-      // no token equals a texture pattern any more
-      for (let p = 0; p < T; p++) assert.equal(findRow(pats[m].texture, F, tok(p), 1e-6), -1);
-      // exactly one pair of tokens has one = other ⊙ sign(pattern of the label) (s ⊙ s = 1: either way round)
-      const sign = Array.from(
-        pats[m].texture.subarray(texture[i] * F, (texture[i] + 1) * F),
-        (v) => v < 0 ? -1 : 1,
-      );
-      let pairs = 0;
-      for (let a = 0; a < T; a++) {
-        for (let b = a + 1; b < T; b++) {
-          if (sign.every((s, f) => tok(b)[f] === tok(a)[f] * s)) pairs++;
-        }
-      }
-      assert.equal(pairs, 1, `sample ${i}: one key/texture pair`);
-    }
+    assertProductTexture(split, m, pats[m].texture, T, F, `modality ${m}`);
   }
   // the default mode's data do not change (the product mode's extra draws happen only in that mode)
   assert.deepEqual(plain.ssl.modalities[0].data, makeSyntheticDataset(opts).ssl.modalities[0].data);
@@ -185,20 +197,7 @@ Deno.test("synthetic textureMode productB: modality a as in the pattern mode, on
     // a is rendered first and draws nothing extra: bit-equal to the pattern mode
     assert.deepEqual(ds[split].modalities[0].data, plain[split].modalities[0].data, split);
     assert.deepEqual(ds[split].labels, plain[split].labels, split);
-    const data = ds[split].modalities[1].data, texture = ds[split].labels.uniqueness2;
-    for (let i = 0; i < splitSize(ds[split]); i++) {
-      const tok = (p: number) => data.subarray((i * T + p) * F, (i * T + p + 1) * F);
-      for (let p = 0; p < T; p++) assert.equal(findRow(pats[1].texture, F, tok(p), 1e-6), -1);
-      const sign = Array.from(
-        pats[1].texture.subarray(texture[i] * F, (texture[i] + 1) * F),
-        (v) => v < 0 ? -1 : 1,
-      );
-      let pairs = 0;
-      for (let a = 0; a < T; a++) {
-        for (let b = a + 1; b < T; b++) if (sign.every((s, f) => tok(b)[f] === tok(a)[f] * s)) pairs++;
-      }
-      assert.equal(pairs, 1, `${split} sample ${i}: one key/texture pair in b`);
-    }
+    assertProductTexture(ds[split], 1, pats[1].texture, T, F, `${split} b`);
   }
   assert.throws(
     () => makeSyntheticDataset({ ...opts, T: 3, textureMode: "productB" as const }),
