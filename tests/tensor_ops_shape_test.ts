@@ -11,6 +11,7 @@ import {
   max,
   mean,
   min,
+  numLiveTensors,
   pad,
   permute,
   reshape,
@@ -126,6 +127,25 @@ Deno.test("indexSelect picks and repeats entries; gradients scatter back", () =>
     assert.deepEqual(vals(g.grad!), [0, 2, 0, 1, 0, 2, 0, 1, 0, 2, 0, 1]);
   });
   gradCheck((x) => indexSelect(x, 1, [2, 0, 2, 1]), [randTensor([2, 3, 2])]);
+});
+
+Deno.test("indexSelect outside any scope leaves only its result alive unless the backward needs the index", () => {
+  const x = tensor(iota(12), [3, 4]);
+  const before = numLiveTensors();
+  const y = indexSelect(x, 0, [2, 1]);
+  assert.equal(
+    numLiveTensors(),
+    before + 1,
+    "the uploaded index tensor is freed when no gradient is recorded",
+  );
+  y.dispose();
+  const g = tensor(iota(12), [3, 4], { requiresGrad: true });
+  const live = numLiveTensors();
+  const z = indexSelect(g, 0, [0, 0, 2]);
+  assert.equal(numLiveTensors(), live + 2, "with a recorded node the index stays for the scatter");
+  sum(z).backward();
+  assert.deepEqual(vals(g.grad!), [2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 1, 1]);
+  for (const t of [x, g, z]) t.dispose();
 });
 
 Deno.test("reductions: sum, mean, variance, max and min with their gradients", () => {

@@ -10,7 +10,7 @@
  */
 import type { Backend } from "../backend/backend.ts";
 import type { MultimodalSplit } from "../data/types.ts";
-import { indexSelect, keep, type Tensor, tensor, tidy } from "../tensor/mod.ts";
+import { indexSelect, keep, type Tensor, tensor } from "../tensor/mod.ts";
 
 /** Default cap on the bytes {@link ResidentImages.fits} accepts: 2 GiB of float32 pixels. */
 export const MAX_RESIDENT_BYTES: number = 2 * 1024 ** 3;
@@ -71,8 +71,7 @@ export class ResidentImages {
         `ResidentImages: modality ${i} is not held (${this.disposed ? "disposed" : "not an image modality"})`,
       );
     }
-    // tidy: indexSelect's uploaded index tensor is freed here, not left to the caller's scope
-    return tidy(() => indexSelect(t, 0, rows));
+    return indexSelect(t, 0, rows);
   }
 
   /** Frees the backend copies; later {@link rows} calls throw. */

@@ -352,5 +352,8 @@ export function indexSelect(x: Tensor, axis: number, indices: ArrayLike<number>)
   const idx = tensor(indices, [indices.length], { on: x.backend });
   const shape = [...x.shape];
   shape[a] = indices.length;
-  return gatherIndexed(x, idx, shape, outer, axisLen, inner);
+  const y = gatherIndexed(x, idx, shape, outer, axisLen, inner);
+  // the index tensor is kept only for the backward's scatter; without a recorded node nothing needs it
+  if (y.node === null) idx.dispose();
+  return y;
 }
