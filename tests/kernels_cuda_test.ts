@@ -11,7 +11,7 @@ import { CpuBackend } from "../src/backend/cpu/cpu_backend.ts";
 import { cpu } from "../src/backend/cpu/storage.ts";
 import type { Storage } from "../src/backend/backend.ts";
 import { cudaAvailable } from "../src/backend/cuda/availability.ts";
-import { CudaBackend } from "../src/backend/cuda/cuda_backend.ts";
+import { CudaBackend, type TranslatedProgram } from "../src/backend/cuda/cuda_backend.ts";
 import { createKernel, type KernelThis, type Vector } from "../src/kernels/mod.ts";
 import { canRunTranslated, type TranslatedKernelRunner } from "../src/kernels/cuda.ts";
 import { sum, Tensor, tidy } from "../src/tensor/mod.ts";
@@ -74,7 +74,7 @@ class EmulatedDevice extends CpuBackend implements TranslatedKernelRunner {
   }
 
   runTranslatedKernel(
-    program: { source: string; symbol: string; blockSize: number },
+    program: TranslatedProgram,
     out: Storage,
     extent: [number, number, number],
     arrays: Storage[],

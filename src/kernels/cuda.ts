@@ -12,6 +12,7 @@
  * @module
  */
 import type { Backend, Storage } from "../backend/backend.ts";
+import type { CudaBackend } from "../backend/cuda/cuda_backend.ts";
 import type { Tensor } from "../tensor/mod.ts";
 import type { KernelView } from "./args.ts";
 import type { KernelOutput } from "./output.ts";
@@ -25,18 +26,11 @@ import {
   translateKernelCuda,
 } from "./translate.ts";
 
-/** A backend that can launch translated kernels: the CUDA backend. */
-export interface TranslatedKernelRunner extends Backend {
-  /** Launches `program` over `extent` (see CudaBackend.runTranslatedKernel); returns the status flag. */
-  runTranslatedKernel(
-    program: { source: string; symbol: string; blockSize: number },
-    out: Storage,
-    extent: [number, number, number],
-    arrays: Storage[],
-    dims: Int32Array,
-    scalars: Float64Array,
-  ): number;
-}
+/**
+ * A backend that can launch translated kernels: the CUDA backend (its `runTranslatedKernel`, whose signature
+ * is written once there), or a stand-in with the same method.
+ */
+export interface TranslatedKernelRunner extends Backend, Pick<CudaBackend, "runTranslatedKernel"> {}
 
 /**
  * Whether `b` launches translated kernels on its device.

@@ -45,6 +45,16 @@ export interface CudaInfo {
 const ROW_THREADS = 256;
 const INDEX_ERR_NAMES = ["", "gather", "scatterAdd"];
 
+/** A custom kernel's CUDA C program as src/kernels' translator emits it: source, entry point, block size. */
+export interface TranslatedProgram {
+  /** The CUDA C source (compiled by NVRTC once, then cached). */
+  source: string;
+  /** The entry point's name. */
+  symbol: string;
+  /** Threads per block of the launch. */
+  blockSize: number;
+}
+
 /**
  * The CUDA {@link Backend} on one device: pooled device storages, cuBLAS GEMMs and NVRTC kernels, all in
  * order on the legacy default stream. Registered as "cuda"; select it with `setBackend("cuda")`.
@@ -453,7 +463,7 @@ export class CudaBackend implements Backend {
    * JavaScript path, which the caller reruns), so a call synchronises once.
    */
   runTranslatedKernel(
-    program: { source: string; symbol: string; blockSize: number },
+    program: TranslatedProgram,
     out: Storage,
     extent: [number, number, number],
     arrays: Storage[],
