@@ -23,7 +23,7 @@ import { TensorBoardWriter } from "../io/tensorboard.ts";
 import type { TrainConfig } from "./config.ts";
 import { hasCheckpoint, loadCheckpoint, type MidEpochState, saveCheckpoint } from "./checkpoint.ts";
 import { applyGradients, checkFiniteStep, lossAndGradients, makeOptimizer } from "./step.ts";
-import { ResidentImages } from "./resident.ts";
+import { MAX_RESIDENT_BYTES, ResidentImages } from "./resident.ts";
 import {
   type BaselineScores,
   probeAllTasks,
@@ -341,7 +341,8 @@ function residentImagesFor(split: MultimodalSplit, log: (line: string) => void):
   const b = backend();
   if (b.name !== "cuda" || !split.modalities.some((m) => m.kind === "image")) return undefined;
   if (!ResidentImages.fits(split)) {
-    log("training images above 2 GiB: each batch is gathered on the host and uploaded");
+    const cap = (MAX_RESIDENT_BYTES / 1024 ** 3).toFixed(0);
+    log(`training images above ${cap} GiB: each batch is gathered on the host and uploaded`);
     return undefined;
   }
   const resident = new ResidentImages(split, b);
