@@ -31,7 +31,10 @@ function train(args: string[]): Deno.ChildProcess {
 
 async function finish(child: Deno.ChildProcess, what: string): Promise<void> {
   const { code, stderr } = await child.output();
-  assert.equal(code, 0, `${what} failed: ${new TextDecoder().decode(stderr).slice(-800)}`);
+  // the CLI follows an error with its usage text, so the tail alone would hide the error: show its lines
+  const text = new TextDecoder().decode(stderr);
+  const errors = text.split("\n").filter((l) => /^(error:|\[mmssl\])/.test(l)).join("\n");
+  assert.equal(code, 0, `${what} failed (exit ${code}): ${errors || text.slice(-800)}`);
 }
 
 function epochLosses(dir: string): number[] {
